@@ -1,0 +1,19 @@
+// The traffic source of a hit or a session, as ga-processing.md section 4 defines it.
+// Values are case-preserving; the literals '(direct)', '(none)', '(not set)' and
+// '(not provided)' are written exactly as GA writes them.
+
+export type TrafficSourceKind = 'auto-tagged' | 'campaign' | 'organic' | 'referral' | 'direct';
+
+export interface TrafficSource {
+  kind: TrafficSourceKind;
+  source: string; // e.g. 'google', 'newsletter', 'example.com', '(direct)'
+  medium: string; // e.g. 'cpc', 'organic', 'referral', '(none)'
+  campaign: string; // '(not set)' when none
+  keyword: string; // '(not set)' when none; '(not provided)' for organic without a keyword
+  adContent: string; // '(not set)' when none
+  campaignId: string; // '(not set)' when none
+  /** Path (and query) of the referring URL for referrals; '(not set)' otherwise. */
+  referralPath: string;
+  gclid?: string;
+  dclid?: string;
+}
