@@ -4,9 +4,10 @@
 import { ConfigError, loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { UsageError, type Command } from './command.ts';
+import { propertyCommand } from './commands/property.ts';
 import { startCommand } from './commands/start.ts';
 
-const commands: Command[] = [startCommand];
+const commands: Command[] = [startCommand, propertyCommand];
 
 const mainHelp = () => `Usage: webalytic <command> [options]
 

@@ -61,14 +61,21 @@ const sourceData = (source: TrafficSource): TrafficSourceData => compact({ ...so
 const campaignData = (campaign: CampaignMemory | undefined) =>
   campaign === undefined ? undefined : { source: sourceData(campaign.source), lastUsedAt: campaign.lastUsedAt };
 
+/**
+ * When the open session expires for inactivity (S-3): its last interaction hit
+ * + the timeout, or its first hit + the timeout while it has none ([I] SESS-12:
+ * non-interaction hits do not move the expiry).
+ */
+export const sessionExpiresAt = (session: OpenSession, property: PropertySettings): number =>
+  (session.lastInteractionAt ?? session.startedAt) + property.sessionTimeoutMinutes * 60_000;
+
 /** Why the hit cannot continue the open session for reasons of time or session control; undefined when it can. */
-function timeBoundary(session: OpenSession, sc: string | undefined, time: number, day: string, timeoutMs: number): SessionStartReason | undefined {
+function timeBoundary(session: OpenSession, property: PropertySettings, sc: string | undefined, time: number, day: string): SessionStartReason | undefined {
   if (sc === 'start') return 'session-control-start';
   if (session.ended) return 'previous-session-ended';
   if (day !== session.day) return 'midnight';
-  // S-3 + [I] SESS-10/12: the expiry is anchored on the last interaction hit (the
-  // session's first hit while there is none); a gap equal to the timeout expires it.
-  if (time - (session.lastInteractionAt ?? session.startedAt) >= timeoutMs) return 'inactivity';
+  // [I] SESS-10: a hit at the expiry instant starts a new session (gap >= timeout).
+  if (time >= sessionExpiresAt(session, property)) return 'inactivity';
   return undefined;
 }
 
@@ -101,7 +108,7 @@ export function decide(command: RecordHit, state: ClientState): ClientEvent[] {
 
   const sc = text(params, 'sc');
   let startReason: SessionStartReason | undefined =
-    open === undefined ? 'first-hit' : timeBoundary(open, sc, time, day, property.sessionTimeoutMinutes * 60_000);
+    open === undefined ? 'first-hit' : timeBoundary(open, property, sc, time, day);
   const continuing = startReason === undefined ? open : undefined;
   const resolved = resolveTrafficSource({ params, time, settings: property, sessionSource: continuing?.source, campaign: state.campaign });
   if (continuing !== undefined && resolved.startsNewSession) startReason = 'traffic-source-change';

@@ -40,10 +40,12 @@ export function settingsOf(state: PropertyState): PropertySettings {
   return state.settings;
 }
 
-function parse<S extends z.ZodType>(schema: S, input: unknown, commandType: string, prefix: string): z.output<S> {
+/** Data fields are named bare (`timeZone: ...`), metadata fields as `metadata.now`. */
+function parse<S extends z.ZodType>(schema: S, input: unknown, commandType: string, part: 'data' | 'metadata'): z.output<S> {
   const result = schema.safeParse(input, { error: friendlyErrors });
-  if (!result.success) throw new PropertyCommandRejected('invalid', commandType, formatIssues(result.error.issues, prefix));
-  return result.data;
+  if (result.success) return result.data;
+  const issues = part === 'data' ? result.error.issues : result.error.issues.map((i) => ({ ...i, path: ['metadata', ...i.path] }));
+  throw new PropertyCommandRejected('invalid', commandType, formatIssues(issues, part));
 }
 
 /** The property the command targets must exist, be the one loaded, and (unless `allowInactive`) be active. */

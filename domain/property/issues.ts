@@ -25,6 +25,8 @@ export const friendlyErrors: z.core.$ZodErrorMap = (issue) => {
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_value':
       return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+    case 'invalid_format':
+      return issue.format === 'regex' && issue.pattern ? `must match ${issue.pattern}` : `must be a valid ${issue.format}`;
     case 'invalid_union':
       return 'matches none of the allowed shapes';
     default:

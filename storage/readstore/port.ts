@@ -1,0 +1,23 @@
+// The read store: where projections keep read models and their checkpoints. Unlike
+// the event store it has no single generic interface: each projection has a sink per
+// store kind (SQL on the embedded store, update documents and pipelines on MongoDB),
+// and both must give the same numbers (the projection contract suites pin that).
+import type Database from 'better-sqlite3';
+
+export interface EmbeddedReadStore {
+  readonly kind: 'embedded';
+  /** One SQLite file; every projection's tables and the checkpoint table live in it, so one transaction covers both. */
+  readonly db: Database.Database;
+  close(): Promise<void>;
+}
+
+export interface MongoReadStore {
+  readonly kind: 'mongodb';
+  /** The subset of the driver's `Db` the adapters use (see projections/mongodb/db.ts): a real driver Db, or the mingo-backed executor in tests. */
+  readonly db: unknown;
+  /** Runs `work` in a MongoDB transaction when the deployment supports it (a replica set). */
+  withTransaction<T>(work: (session: unknown) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type ReadStore = EmbeddedReadStore | MongoReadStore;
