@@ -2,7 +2,7 @@
 //   npm run bench:eventstore
 // Sizes: BENCH_APPENDS (single-event appends, default 200000), BENCH_STREAMS (100000),
 // BENCH_EVENTS (events written as 50-event appends and read back, default 1000000),
-// BENCH_LATENCY (latency samples, default 5000), BENCH_SYNCHRONOUS (normal | full).
+// BENCH_LATENCY (latency samples, default 5000), BENCH_SYNCHRONOUS (full, the store's default, or normal).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ const APPENDS = size('BENCH_APPENDS', 200_000);
 const STREAMS = size('BENCH_STREAMS', 100_000);
 const EVENTS = size('BENCH_EVENTS', 1_000_000);
 const LATENCY_SAMPLES = size('BENCH_LATENCY', 5_000);
-const SYNCHRONOUS: SynchronousMode = process.env.BENCH_SYNCHRONOUS === 'full' ? 'full' : 'normal';
+const SYNCHRONOUS: SynchronousMode = process.env.BENCH_SYNCHRONOUS === 'normal' ? 'normal' : 'full';
 const CONCURRENCY = 256;
 const BATCH = 50;
 const BATCH_CONCURRENCY = 16;

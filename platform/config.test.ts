@@ -29,6 +29,12 @@ for (const [name, value, rule] of [
   ['EVENTSTORE_URL', 'http://localhost:2113', 'must be a URL starting with esdb://'],
   ['MONGODB_URL', 'localhost:27017', 'must be a URL starting with mongodb://'],
   ['LOG_LEVEL', 'loud', 'must be one of'],
+  ['TRUST_PROXY', 'maybe', 'must be one of 1, 0, true, false'],
+  ['COLLECT_RATE_LIMIT_PER_MINUTE', '-1', 'must be 0 or more'],
+  ['COLLECT_RATE_LIMIT_PER_MINUTE', 'lots', 'must be a number'],
+  ['COLLECT_MAX_IN_FLIGHT', '0', 'must be at least 1'],
+  ['COLLECT_MAX_IN_FLIGHT', '2.5', 'must be an integer'],
+  ['REQUEST_TIMEOUT_MS', '10', 'must be 1000 to 600000'],
 ] as const) {
   test(`bad ${name}=${value} stops the start with a line naming the variable and the rule`, () => {
     try {
@@ -43,6 +49,27 @@ for (const [name, value, rule] of [
     }
   });
 }
+
+test('collector defaults: no GeoIP database, no proxy trusted, limits on', () => {
+  const config = loadConfig({});
+  assert.equal(config.GEOIP_DB, undefined);
+  assert.equal(config.TRUST_PROXY, false);
+  assert.equal(config.COLLECT_RATE_LIMIT_PER_MINUTE, 1200);
+  assert.equal(config.COLLECT_MAX_IN_FLIGHT, 5000);
+  assert.equal(config.REQUEST_TIMEOUT_MS, 10_000);
+});
+
+test('collector variables are parsed: TRUST_PROXY words, 0 turns the rate limit off, an empty GEOIP_DB is unset', () => {
+  const config = loadConfig({ GEOIP_DB: '/geo/City.mmdb', TRUST_PROXY: 'TRUE', COLLECT_RATE_LIMIT_PER_MINUTE: '0', COLLECT_MAX_IN_FLIGHT: '100', REQUEST_TIMEOUT_MS: '5000' });
+  assert.equal(config.GEOIP_DB, '/geo/City.mmdb');
+  assert.equal(config.TRUST_PROXY, true);
+  assert.equal(config.COLLECT_RATE_LIMIT_PER_MINUTE, 0);
+  assert.equal(config.COLLECT_MAX_IN_FLIGHT, 100);
+  assert.equal(config.REQUEST_TIMEOUT_MS, 5000);
+  assert.equal(loadConfig({ TRUST_PROXY: 'off' }).TRUST_PROXY, false);
+  assert.equal(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY, true);
+  assert.equal(loadConfig({ GEOIP_DB: '  ' }).GEOIP_DB, undefined);
+});
 
 test('describeConfig masks credentials in URLs', () => {
   const described = describeConfig(loadConfig({ MONGODB_URL: 'mongodb://admin:s3cret@db:27017/' }));

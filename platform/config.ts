@@ -12,6 +12,15 @@ const optionalUrl = (schemes: string[]) =>
       message: `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`,
     });
 
+const booleanFlag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(v), { message: 'must be one of 1, 0, true, false, yes, no, on, off' })
+  .transform((v) => v === '1' || v === 'true' || v === 'yes' || v === 'on');
+
+const nonNegativeInt = z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0, 'must be 0 or more');
+
 export const configSchema = z.object({
   WEBALYTIC_DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
   PORT: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0, 'must be 0 to 65535').max(65535, 'must be 0 to 65535').default(8080),
@@ -19,6 +28,20 @@ export const configSchema = z.object({
   EVENTSTORE_URL: optionalUrl(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover']),
   MONGODB_URL: optionalUrl(['mongodb', 'mongodb+srv']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  /** Path of a MaxMind GeoLite2/GeoIP2 City database; unset: geo is '(not set)'. */
+  GEOIP_DB: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
+  /** Take the client address from the first X-Forwarded-For entry (only behind a proxy that sets it). */
+  TRUST_PROXY: booleanFlag.default(false),
+  /** Hits per minute one client address may send to the collector; 0 turns the limit off. */
+  COLLECT_RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(1200),
+  /** Hits the collector works on at once; beyond it, 503 with Retry-After. */
+  COLLECT_MAX_IN_FLIGHT: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').default(5000),
+  /** Whole-request timeout (headers and body), milliseconds. */
+  REQUEST_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(1000, 'must be 1000 to 600000').max(600_000, 'must be 1000 to 600000').default(10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -42,7 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** For the start-up log line: URLs lose their credentials. */
-export function describeConfig(config: Config): Record<string, string | number | undefined> {
+export function describeConfig(config: Config): Record<string, string | number | boolean | undefined> {
   const mask = (url: string | undefined) => url?.replace(/\/\/([^@/]*)@/, '//***@');
   return { ...config, EVENTSTORE_URL: mask(config.EVENTSTORE_URL), MONGODB_URL: mask(config.MONGODB_URL) };
 }

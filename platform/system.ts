@@ -1,47 +1,116 @@
 // Wires the parts of Webalytic together for `webalytic start`: opens the stores,
 // starts the HTTP server, and stops everything in reverse order.
-import { createServer, type Server } from 'node:http';
+//
+// One port: the collector's plain handler answers its own paths first (the hot path
+// never goes through Express's router or body parsers), and an Express app serves
+// everything else (health checks now, the read API and dashboard later).
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express, { type Express, type Request, type Response } from 'express';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
+import { openCookielessIds } from '../collector/cookieless.ts';
+import { createEnricher } from '../collector/enrich.ts';
+import { openGeoLookup } from '../collector/geo.ts';
+import { createCollectorHandler, type CollectorHandler } from '../collector/http.ts';
+import { openPropertyDirectory, type PropertyDirectory } from '../collector/property-directory.ts';
+import { createHitRecorder } from '../collector/record-hit.ts';
 import { openEventStore } from '../storage/eventstore/open.ts';
 import type { EventStore } from '../storage/eventstore/port.ts';
 
 export interface RunningSystem {
   url: string;
   eventStore: EventStore;
+  properties: PropertyDirectory;
+  collector: CollectorHandler;
+  /** The Express app behind the collector: other parts mount their routes on it. */
+  app: Express;
   stop(): Promise<void>;
 }
 
-export async function startSystem(config: Config, logger: Logger): Promise<RunningSystem> {
+/** The cookieless visitors' daily salt, kept across restarts of the same day. */
+export const COOKIELESS_SALT_FILE = 'cookieless-salt.json';
+
+export interface SystemOptions {
+  /** The collector's clock (tests). */
+  now?: () => number;
+}
+
+export async function startSystem(config: Config, logger: Logger, options: SystemOptions = {}): Promise<RunningSystem> {
   const eventStore = await openEventStore(config, logger);
-  const server = createServer((req, res) => {
-    if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-      return;
-    }
-    if (req.url === '/readyz') {
+  const cleanups: (() => Promise<void> | void)[] = [() => eventStore.close()];
+  const cleanUp = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const geo = await openGeoLookup(config.GEOIP_DB, logger);
+    const cookieless = openCookielessIds({ file: join(config.WEBALYTIC_DATA_DIR, COOKIELESS_SALT_FILE), logger });
+    cleanups.push(() => cookieless.close());
+    const properties = openPropertyDirectory({ store: eventStore, logger });
+    cleanups.push(() => properties.close());
+    // Hits for existing properties must not be dropped while the directory loads.
+    await properties.ready;
+
+    const collector = createCollectorHandler({
+      properties,
+      recorder: createHitRecorder({ store: eventStore, logger }),
+      enrich: createEnricher({ geo, trustProxy: config.TRUST_PROXY, cookieless }),
+      logger,
+      trustProxy: config.TRUST_PROXY,
+      rateLimitPerMinute: config.COLLECT_RATE_LIMIT_PER_MINUTE,
+      maxInFlight: config.COLLECT_MAX_IN_FLIGHT,
+      bodyTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      ...(options.now ? { now: options.now } : {}),
+      // Loaded on the first request: esbuild is only needed when someone asks for /wa.js.
+      sdk: async () => (await import('../collector/sdk/build.ts')).loadSdk(),
+    });
+
+    const app = express();
+    app.disable('x-powered-by');
+    app.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+    app.get('/readyz', (_req, res) => {
       eventStore.headPosition().then(
-        (head) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ready', eventStore: eventStore.kind, head: head ?? null })),
+        (head) => res.json({ status: 'ready', eventStore: eventStore.kind, head: head ?? null }),
         (error: unknown) => {
           logger.warn({ err: error }, 'readiness check failed');
-          res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"unavailable"}');
+          res.status(503).json({ status: 'unavailable' });
         },
       );
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-  });
-  await listen(server, config.PORT, config.HOST);
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`,
-    eventStore,
-    async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await eventStore.close();
-    },
-  };
+    });
+
+    const notFound = (res: ServerResponse) => () => {
+      if (!res.headersSent) res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    };
+    const server = createServer((req, res) => {
+      if (!collector(req, res)) app(req as Request, res as Response, notFound(res));
+    });
+    // Slow-loris: headers and the whole request must arrive within the timeout.
+    server.requestTimeout = config.REQUEST_TIMEOUT_MS;
+    server.headersTimeout = config.REQUEST_TIMEOUT_MS;
+    await listen(server, config.PORT, config.HOST);
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`,
+      eventStore,
+      properties,
+      collector,
+      app,
+      stop: cleanUp,
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

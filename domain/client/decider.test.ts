@@ -12,7 +12,7 @@ import { fold, given, hit, history, metricsOf, recordHit, recorded, sessionIds, 
 const at = (time: string) => `2024-05-06T${time}Z`;
 const pv = (time: string, path: string, params: Params = {}) => hit(at(time), { dl: `https://mysite.com${path}`, ...params });
 const ev = (time: string, params: Params = {}) => hit(at(time), { t: 'event', ec: 'Video', ea: 'Play', ...params });
-const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const json = <T>(value: T): T => (value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T));
 
 /** A deterministic mixed history: every hit type, ni hits, sc, campaigns, referrals, midnight, bots, late hits. */
 function mixedHits(count: number, seed: number): ReceivedHit[] {
@@ -106,7 +106,7 @@ props('session ids are deterministic: <client key>:<number>; uid identity keys t
   assert.equal(sessionIds(byUser), ['UA-1000-1.u.user42:1']);
 });
 
-props('[I] out of order: a hit sent before the last processed one counts at that hit\'s time, in the open session', () => {
+props("[I] out of order: a hit sent before the last processed one counts at that hit's time, in the open session", () => {
   const past = history([pv('10:00:00', '/a'), pv('10:10:00', '/b')]);
   const late = hit(at('10:05:00'), { t: 'event', ec: 'c', ea: 'a' }, { receivedAt: Date.parse(at('10:11:00')) });
   given(past)
@@ -229,3 +229,14 @@ reports('the settings fixture is the one the brief names', () => {
 });
 
 reports.run();
+
+const helper = suite('given/when/then helper');
+
+helper('then() compares whole events, and rejects a mismatch', () => {
+  const command = recordHit(pv('10:00:00', '/'));
+  const [expected] = decide(command, initialState());
+  given([]).when(command).then([expected!]);
+  assert.throws(() => given([]).when(command).then([{ ...expected!, id: 'other' }]), /events differ/);
+});
+
+helper.run();

@@ -22,6 +22,7 @@ export const trafficSourceSchema = z.object({
   referralPath: z.string(),
   gclid: z.string().optional(),
   dclid: z.string().optional(),
+  adNetwork: z.string().optional(), // Ads network of the click, for the channel grouping
 });
 
 export const campaignMemorySchema = z.object({ source: trafficSourceSchema, lastUsedAt: z.number() });

@@ -3,7 +3,6 @@
 // projection that computes §6 metrics from this stream's events alone, to show
 // the events carry enough.
 
-import * as assert from 'uvu/assert';
 import type { ReceivedHit } from '../hit.ts';
 import type { PropertySettings } from '../property/settings.ts';
 import { decide, evolve, initialState, type RecordHit } from './decider.ts';
@@ -16,6 +15,20 @@ export const recordHit = (h: ReceivedHit, property: PropertySettings = settings)
 
 export const fold = (events: readonly ClientEvent[]): ClientState => events.reduce(evolve, initialState());
 
+// Plain checks, so this support module imports nothing outside domain/ but zod.
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  return keysA.length === keysB.length && keysA.every((k) => Object.hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
 type Expectation = readonly ClientEvent[] | ((events: ClientEvent[], stateAfter: ClientState) => void);
 
 /** given(past events).when(command).then(expected events, or a predicate over them and the state after). */
@@ -27,13 +40,13 @@ export function given(events: readonly ClientEvent[]) {
       return {
         then(expected: Expectation): ClientEvent[] {
           // Every hit gives exactly one event, whose id is the hit's and whose data matches its schema.
-          assert.is(produced.length, 1, 'exactly one event per hit');
+          check(produced.length === 1, `exactly one event per hit, got ${produced.length}`);
           const [event] = produced as [ClientEvent];
-          assert.is(event.id, command.hit.id, 'event id = hit id');
+          check(event.id === command.hit.id, 'event id = hit id');
           const parsed = clientEventSchemas[event.type].safeParse(event.data);
-          assert.ok(parsed.success, `${event.type} matches its schema: ${parsed.success ? '' : parsed.error.message}`);
+          check(parsed.success, `${event.type} matches its schema: ${parsed.success ? '' : parsed.error.message}`);
           if (typeof expected === 'function') expected(produced, evolve(state, event));
-          else assert.equal(produced, expected);
+          else check(deepEqual(produced, expected), `events differ:\n${JSON.stringify(produced)}\n${JSON.stringify(expected)}`);
           return produced;
         },
       };

@@ -142,7 +142,7 @@ export const currencyInput = z.string().superRefine((code, ctx) => {
 
 const boundedInt = (bounds: { min: number; max: number }, unit: string) => {
   const rule = `must be ${bounds.min} to ${bounds.max}${unit}`;
-  return z.number().int({ error: `must be a whole number${unit}` }).min(bounds.min, rule).max(bounds.max, rule);
+  return z.number().int({ error: `must be a whole number of${unit}` }).min(bounds.min, rule).max(bounds.max, rule);
 };
 
 export const sessionTimeoutInput = boundedInt(SESSION_TIMEOUT_MINUTES, ' minutes');

@@ -62,7 +62,7 @@ settings('session timeout outside 1 to 240 minutes, or fractional', () => {
   for (const minutes of [0, 241, -5]) {
     given().when(cmd.create({ ...base, sessionTimeoutMinutes: minutes })).thenRejects('invalid', 'sessionTimeoutMinutes: must be 1 to 240 minutes');
   }
-  given(created).when(cmd.update({ propertyId: TID, sessionTimeoutMinutes: 30.5 })).thenRejects('invalid', 'sessionTimeoutMinutes: must be a whole number minutes');
+  given(created).when(cmd.update({ propertyId: TID, sessionTimeoutMinutes: 30.5 })).thenRejects('invalid', 'sessionTimeoutMinutes: must be a whole number of minutes');
 });
 
 settings('campaign timeout outside 1 to 730 days', () => {

@@ -12,8 +12,13 @@ export interface TrafficSource {
   keyword: string; // '(not set)' when none; '(not provided)' for organic without a keyword
   adContent: string; // '(not set)' when none
   campaignId: string; // '(not set)' when none
-  /** Path (and query) of the referring URL for referrals; '(not set)' otherwise. */
+  /** Path of the referring URL for referrals (query dropped: RULES.md TS-R5); '(not set)' otherwise. */
   referralPath: string;
   gclid?: string;
   dclid?: string;
+  /**
+   * Ad Distribution Network of the Ads click (`Google Search`, `Search partners`,
+   * `Content`, ...), used by the channel grouping; absent without Ads data.
+   */
+  adNetwork?: string;
 }

@@ -10,7 +10,8 @@ type Db = Database.Database;
  * fsyncs only at checkpoints, so a committed transaction survives a killed process
  * (the bytes are in the OS page cache) and only an OS crash or power cut can lose
  * the newest commits. FULL also fsyncs the WAL at every commit, which survives a
- * power cut too; group commit keeps that to one fsync per batch.
+ * power cut too; group commit keeps that to one fsync per batch, so the store
+ * defaults to FULL (measured in docs/benchmarks.md).
  */
 export type SynchronousMode = 'normal' | 'full';
 

@@ -1,0 +1,236 @@
+// Benchmark of the collector end to end (HTTP → parse → enrich → decide → durable
+// append on the embedded store), with a bare Node.js HTTP server answering 204 as the
+// baseline, both loaded by autocannon in the same run.
+//   npm run bench:collect
+// Each server runs in its own child process (as in production); autocannon runs here.
+// Sizes: BENCH_SECONDS (per server, default 15), BENCH_CONNECTIONS (default 64),
+// BENCH_CLIENTS (distinct visitors, default 10000).
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { decide, initialState, propertyStreamName } from '../domain/property/decider.ts';
+import { loadConfig } from '../platform/config.ts';
+import { silentLogger } from '../platform/logger.ts';
+import { startSystem } from '../platform/system.ts';
+import { openEmbeddedEventStore } from '../storage/eventstore/embedded.ts';
+import { EMBEDDED_EVENTS_FILE } from '../storage/eventstore/open.ts';
+import type { JsonValue } from '../storage/eventstore/port.ts';
+
+const size = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+};
+const SECONDS = size('BENCH_SECONDS', 15);
+const CONNECTIONS = size('BENCH_CONNECTIONS', 64);
+const CLIENTS = size('BENCH_CLIENTS', 10_000);
+const TID = 'UA-424242-1';
+const self = fileURLToPath(import.meta.url);
+
+// ---- the servers, each in a child process ----------------------------------------
+
+type ChildMessage = { type: 'listening'; url: string } | { type: 'stopped'; stats?: Record<string, number> };
+
+async function serveBare(): Promise<void> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.send!({ type: 'listening', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } satisfies ChildMessage);
+  process.once('message', () => {
+    server.close();
+    server.closeAllConnections();
+    process.send!({ type: 'stopped' } satisfies ChildMessage, () => process.exit(0));
+  });
+}
+
+async function serveCollector(dataDir: string): Promise<void> {
+  const config = loadConfig({
+    WEBALYTIC_DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    GEOIP_DB: join(process.cwd(), '../shared/geoip/GeoIP2-City-Test.mmdb'),
+    // One load generator is one address: the per-address limit would measure itself.
+    COLLECT_RATE_LIMIT_PER_MINUTE: '0',
+    TRUST_PROXY: 'true',
+  });
+  const system = await startSystem(config, silentLogger());
+  process.send!({ type: 'listening', url: system.url } satisfies ChildMessage);
+  process.once('message', () => {
+    const stats = system.collector.stats();
+    void system.stop().then(() => process.send!({ type: 'stopped', stats: { ...stats } } satisfies ChildMessage, () => process.exit(0)));
+  });
+}
+
+// ---- realistic hits ------------------------------------------------------------
+
+const USER_AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36',
+  'Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.51',
+  'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+];
+/** Addresses of the GeoIP test database's networks (London, Milton, Linköping, Boxford, ...). */
+const ADDRESSES = ['81.2.69.142', '216.160.83.56', '89.160.20.112', '2.125.160.216', '81.2.69.160', '175.16.199.5', '67.43.156.5', '202.196.224.5'];
+const PAGES = ['/', '/pricing', '/blog/event-sourcing-for-analytics', '/blog/privacy-first', '/docs/getting-started', '/docs/api', '/about', '/contact', '/shop/t-shirt', '/shop/cart'];
+const TITLES = ['Home', 'Pricing', 'Event sourcing for analytics', 'Privacy first', 'Getting started', 'API', 'About us', 'Contact', 'T-shirt', 'Cart'];
+const REFERRERS = ['', '', 'https://www.google.com/', 'https://www.bing.com/search?q=web+analytics', 'https://news.ycombinator.com/', 'https://t.co/abc123'];
+
+interface Visitor {
+  cid: string;
+  ua: string;
+  ip: string;
+  page: number;
+}
+
+const visitors: Visitor[] = Array.from({ length: CLIENTS }, (_, i) => ({
+  cid: `${1_000_000_000 + i * 7919}.${1_700_000_000 + (i % 86_400)}`,
+  ua: USER_AGENTS[i % USER_AGENTS.length]!,
+  ip: ADDRESSES[i % ADDRESSES.length]!,
+  page: i % PAGES.length,
+}));
+
+let sequence = 0;
+const enc = encodeURIComponent;
+
+/** The next hit of a random visitor: mostly pageviews, some events, a few purchases. */
+function nextHit(): { body: string; ua: string; ip: string } {
+  const n = sequence++;
+  const visitor = visitors[(n * 7919) % CLIENTS]!;
+  const kind = n % 20;
+  let body = `v=1&_v=j101&tid=${TID}&cid=${visitor.cid}&ul=en-gb&de=UTF-8&sr=1920x1080&vp=1280x720&sd=24-bit`;
+  if (kind < 14) {
+    visitor.page = (visitor.page + 1 + (n % 3)) % PAGES.length;
+    const referrer = visitor.page === 0 ? REFERRERS[n % REFERRERS.length]! : '';
+    body += `&t=pageview&dl=${enc(`https://www.example.com${PAGES[visitor.page]}${n % 11 === 0 ? '?utm_source=newsletter&utm_medium=email&utm_campaign=june' : ''}`)}&dt=${enc(TITLES[visitor.page]!)}`;
+    if (referrer) body += `&dr=${enc(referrer)}`;
+  } else if (kind < 19) {
+    body += `&t=event&ec=${enc('Video')}&ea=${n % 2 ? 'play' : 'pause'}&el=${enc('Intro video')}&ev=${n % 100}&dl=${enc(`https://www.example.com${PAGES[visitor.page]}`)}`;
+  } else {
+    body += `&t=transaction&ti=T${n}&ta=${enc('Web shop')}&tr=${(n % 200) + 9.99}&tt=2.00&ts=4.95&cu=EUR&dl=${enc('https://www.example.com/shop/cart')}`;
+  }
+  body += `&z=${n}`;
+  return { body, ua: visitor.ua, ip: visitor.ip };
+}
+
+// ---- the run ----------------------------------------------------------------------
+
+async function start(role: 'bare' | 'collector', dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(self, ['--serve', role, dataDir], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (message: ChildMessage) => (message.type === 'listening' ? resolve(message.url) : reject(new Error('unexpected message'))));
+    child.once('exit', (code) => reject(new Error(`${role} server exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+async function stop(child: ChildProcess): Promise<Record<string, number> | undefined> {
+  const stopped = new Promise<Record<string, number> | undefined>((resolve) => {
+    child.once('message', (message: ChildMessage) => resolve(message.type === 'stopped' ? message.stats : undefined));
+  });
+  child.send('stop');
+  const stats = await stopped;
+  await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+  return stats;
+}
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  other: number;
+  errors: number;
+}
+
+async function load(url: string, title: string): Promise<Figures> {
+  const result = await autocannon({
+    url,
+    title,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [
+      {
+        method: 'POST',
+        path: '/collect',
+        setupRequest: (request) => {
+          const hit = nextHit();
+          request.body = hit.body;
+          request.headers = { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': hit.ua, 'x-forwarded-for': hit.ip, origin: 'https://www.example.com' };
+          return request;
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    other: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'webalytic-bench-collect-'));
+  process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+
+  // The property, created through the property aggregate as the CLI does.
+  const setup = openEmbeddedEventStore({ file: join(dataDir, EMBEDDED_EVENTS_FILE) });
+  const created = decide({ type: 'CreateProperty', data: { propertyId: TID, name: 'Bench site', defaultUrl: 'https://www.example.com/' }, metadata: { now: Date.now() } }, initialState());
+  await setup.append(propertyStreamName(TID), created.map((event) => ({ id: randomUUID(), type: event.type, data: event.data as unknown as JsonValue })), { expectedRevision: 'no_stream' });
+  await setup.close();
+
+  const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const line = (name: string, f: Figures): string =>
+    `${name.padEnd(34)} ${fmt(f.rps).padStart(8)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(3)} ms   2xx ${fmt(f.ok)}   other ${f.other}   errors ${f.errors}`;
+
+  process.stdout.write(`collector benchmark: ${SECONDS} s per server, ${CONNECTIONS} connections, ${fmt(CLIENTS)} visitors, POST /collect\n`);
+  const bare = await start('bare', dataDir);
+  const bareFigures = await load(bare.url, 'bare');
+  await stop(bare.child);
+  process.stdout.write(`${line('bare node:http server (204)', bareFigures)}\n`);
+
+  const collector = await start('collector', dataDir);
+  const collectorFigures = await load(collector.url, 'collector');
+  const stats = await stop(collector.child);
+  process.stdout.write(`${line('collector (embedded store)', collectorFigures)}\n`);
+  process.stdout.write(`ratio: ${((collectorFigures.rps / bareFigures.rps) * 100).toFixed(0)}% of the bare server\n`);
+
+  // Every acknowledged hit must be in the store. Requests still in flight when the
+  // load stopped may be stored without being counted as acknowledged, never the reverse.
+  const db = new Database(join(dataDir, EMBEDDED_EVENTS_FILE), { readonly: true });
+  const stored = (db.prepare("SELECT count(*) AS n FROM events WHERE stream LIKE 'client-%'").get() as { n: number }).n;
+  const streams = (db.prepare("SELECT count(DISTINCT stream) AS n FROM events WHERE stream LIKE 'client-%'").get() as { n: number }).n;
+  db.close();
+  process.stdout.write(`stored: ${fmt(stored)} client events in ${fmt(streams)} streams for ${fmt(collectorFigures.ok)} acknowledged hits`);
+  process.stdout.write(stats ? ` (collector: ${fmt(stats.recorded ?? 0)} recorded, ${fmt(stats.dropped ?? 0)} dropped, ${fmt(stats.failed ?? 0)} failed)\n` : '\n');
+  const bar = collectorFigures.rps >= 15_000 && collectorFigures.p99 < 50;
+  process.stdout.write(`bar (>= 15,000 hits/s, p99 < 50 ms): ${bar ? 'met' : 'NOT met'}\n`);
+  if (stored < collectorFigures.ok) {
+    process.stdout.write(`LOST: ${fmt(collectorFigures.ok - stored)} acknowledged hits are not in the store\n`);
+    process.exitCode = 1;
+  }
+}
+
+const serveAt = process.argv.indexOf('--serve');
+if (serveAt !== -1) {
+  const role = process.argv[serveAt + 1];
+  const dataDir = process.argv[serveAt + 2]!;
+  await (role === 'bare' ? serveBare() : serveCollector(dataDir));
+} else {
+  await main();
+}
