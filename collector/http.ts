@@ -23,6 +23,7 @@ import {
   MAX_PAYLOAD_BYTES,
   parsePayload,
   splitBatch,
+  type MessageCode,
   type ParsedPayload,
   type ParserMessage,
 } from './measurement-protocol/index.ts';
@@ -160,7 +161,7 @@ export function createCollectorHandler(options: CollectorOptions): CollectorHand
       let payloads: string[] = [];
       let requestProblem: ParserMessage | undefined;
       if (method === 'GET') {
-        if (Buffer.byteLength(url) > MAX_GET_URL_BYTES) requestProblem = tooLarge(`The URL is ${Buffer.byteLength(url)} bytes; a GET hit may be at most ${MAX_GET_URL_BYTES} bytes.`);
+        if (Buffer.byteLength(url) > MAX_GET_URL_BYTES) requestProblem = tooLarge(`The URL is larger than ${MAX_GET_URL_BYTES} bytes and was not processed.`, 'PAYLOAD_TOO_LARGE');
         else payloads = [query];
       } else {
         const limit = isBatch ? MAX_BATCH_BYTES : MAX_PAYLOAD_BYTES;
@@ -171,7 +172,9 @@ export function createCollectorHandler(options: CollectorOptions): CollectorHand
         }
         if (body.kind === 'aborted') return;
         if (body.kind === 'oversized') {
-          requestProblem = tooLarge(`The request body is over ${limit} bytes (${isBatch ? 'a batch' : 'a hit'} may be at most ${limit} bytes); nothing in it is recorded.`);
+          requestProblem = isBatch
+            ? tooLarge(`The request body is larger than ${limit} bytes; the request was not processed.`, 'BATCH_TOO_LARGE')
+            : tooLarge(`The payload is larger than ${limit} bytes and was not processed.`, 'PAYLOAD_TOO_LARGE');
         } else if (isBatch) {
           const split = splitBatch(body.text);
           if (split.error) requestProblem = split.error;
@@ -185,7 +188,7 @@ export function createCollectorHandler(options: CollectorOptions): CollectorHand
         counters.hits += 1;
         counters.dropped += 1;
         logger.debug({ path, problem: requestProblem.description }, 'request dropped');
-        if (debug) sendDebug(res, [{ hit: path, parsed: { valid: false, params: {}, messages: [requestProblem] } as ParsedPayload }]);
+        if (debug) sendDebug(res, [{ hit: path, parsed: { valid: false, params: {}, messages: [requestProblem] } }]);
         else answerAccepted(req, res, route);
         return;
       }
@@ -216,7 +219,6 @@ export function createCollectorHandler(options: CollectorOptions): CollectorHand
         const parsed = parsePayload(payload);
         const hitText = `${path}?${payload}`;
         const extraMessages: ParserMessage[] = [];
-        let anonymisedIp: string | undefined;
         if (parsed.valid) {
           const tid = String(parsed.params.tid ?? '');
           const property = properties.get(tid);
@@ -231,7 +233,6 @@ export function createCollectorHandler(options: CollectorOptions): CollectorHand
             if (!enriched.ok) {
               extraMessages.push(error(enriched.problem.parameter, enriched.problem.code, enriched.problem.description));
             } else {
-              anonymisedIp = parsed.params.uip !== undefined ? enriched.anonymisedIp : undefined;
               if (!debug) {
                 pending.push(
                   recorder.record(enriched.hit, property).then((recorded) => {
@@ -248,8 +249,7 @@ export function createCollectorHandler(options: CollectorOptions): CollectorHand
           if (!debug) logger.debug({ path, messages: [...parsed.messages, ...extraMessages].map((m) => m.description) }, 'hit dropped');
         }
         if (debug) {
-          const shown = anonymisedIp === undefined ? hitText : `${hitText}${hitText.endsWith('?') ? '' : '&'}_anon_uip=${anonymisedIp}`;
-          results.push(extraMessages.length > 0 ? { hit: shown, parsed, extraMessages } : { hit: shown, parsed });
+          results.push(extraMessages.length > 0 ? { hit: hitText, parsed, extraMessages } : { hit: hitText, parsed });
         }
       });
 
@@ -405,10 +405,9 @@ const q0 = (url: string): string => {
   return q === -1 ? url : url.slice(0, q);
 };
 
-const error = (parameter: string, messageCode: string, description: string): ParserMessage =>
-  ({ messageType: 'ERROR', description, parameter, messageCode }) as ParserMessage;
+const error = (parameter: string, messageCode: MessageCode, description: string): ParserMessage => ({ messageType: 'ERROR', description, parameter, messageCode });
 
-const tooLarge = (description: string): ParserMessage => ({ messageType: 'ERROR', description, messageCode: 'VALUE_OUT_OF_BOUNDS' }) as ParserMessage;
+const tooLarge = (description: string, messageCode: MessageCode): ParserMessage => ({ messageType: 'ERROR', description, messageCode });
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 /** Invalid UTF-8 becomes U+FFFD, as GA does (§1.3). */

@@ -45,8 +45,8 @@ export function outOfBounds(name: string, type: 'ERROR' | 'WARN'): ParserMessage
 }
 
 export function requiredField(name: string, label: string, alternative?: string): ParserMessage {
-  const or = alternative === undefined ? '' : ` (or ${alternative})`;
-  return { messageType: 'ERROR', description: `${label} is a required field for this hit${or}. ${seeAlso(name)}`, messageCode: 'VALUE_REQUIRED', parameter: name };
+  const unless = alternative === undefined ? '' : ` unless ${alternative} is sent`;
+  return { messageType: 'ERROR', description: `${label} is a required field for this hit${unless}. ${seeAlso(name)}`, messageCode: 'VALUE_REQUIRED', parameter: name };
 }
 
 export function truncated(name: string, maxBytes: number): ParserMessage {

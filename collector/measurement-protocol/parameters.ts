@@ -285,13 +285,33 @@ function indexInRange(digits: string, max: number): boolean {
   return Number(digits) <= max;
 }
 
+type Resolution = CompiledParameter | IndexOutOfRange | undefined;
+
+/**
+ * Resolved names, so repeated family names (`pr1id`, `cd3`) skip the scan. Bounded:
+ * emptied when full, so hostile random names cost memory once, never unbounded.
+ */
+const resolved = new Map<string, Resolution>();
+const RESOLVED_MAX = 20_000;
+
 /**
  * The compiled parameter for a protocol name; `{ outOfRange }` when the name is a
  * family's but an index is outside its range (or has leading zeros); undefined when unknown.
  */
-export function resolveParameter(name: string): CompiledParameter | IndexOutOfRange | undefined {
+export function resolveParameter(name: string): Resolution {
   const known = exact.get(name);
   if (known !== undefined) return known;
+  const cached = resolved.get(name);
+  if (cached !== undefined || resolved.has(name)) return cached;
+  const resolution = resolveFamily(name);
+  if (name.length <= 32) {
+    if (resolved.size >= RESOLVED_MAX) resolved.clear();
+    resolved.set(name, resolution);
+  }
+  return resolution;
+}
+
+function resolveFamily(name: string): Resolution {
   const shape = name.replace(DIGITS, '#');
   if (shape === name) return undefined;
   const family = families.get(shape);

@@ -38,6 +38,10 @@ ${o.commands}
     const send = navigator.sendBeacon.bind(navigator);
     navigator.sendBeacon = (url, body) => (window.__beacons.push(String(body)), send(url, body));`;
 
+  // A later hit from the page: once it has arrived, everything sent before it was handed to the browser.
+  const sendMarker = (page: Page): Promise<void> =>
+    page.evaluate(() => (window as unknown as { wa: (...args: unknown[]) => void }).wa('send', 'event', 'Flush', 'marker'));
+
   const beacons = async (page: Page): Promise<Hit[]> =>
     (await page.evaluate(() => (window as unknown as { __beacons: string[] }).__beacons)).map((b) =>
       Object.fromEntries(new URLSearchParams(b)),
@@ -268,7 +272,7 @@ ${o.commands}
       const [, , , back] = await server.waitForHits(tid, 4);
       assert.is(back?.dp, '/app/step2?x=1');
 
-      await page.evaluate(() => wa('send', 'event', 'Flush', 'marker'));
+      await sendMarker(page);
       await server.waitForHits(tid, 5);
       const sent = await beacons(page);
       assert.equal(sent.map((h) => h.dp ?? '(dl)'), ['(dl)', '/app/step2?x=1', '/app/step2?x=1#/tab', '/app/step2?x=1', '/app/step2?x=1']);
@@ -295,7 +299,7 @@ ${o.commands}
       await page.click('#internal');
       await page.waitForURL(server.url('/landing', SITE));
       await page.goBack();
-      await page.evaluate(() => wa('send', 'event', 'Flush', 'marker'));
+      await sendMarker(page);
       await server.waitForHits(tid, 2);
       assert.equal((await beacons(page)).map((h) => h.ea), ['marker'], 'an internal link is not outbound');
     });
@@ -341,7 +345,7 @@ ${o.commands}
     });
   });
 
-  sdk('opt-out global and Do Not Track (with respectDnt): nothing sent, no cookie', async () => {
+  sdk('opt-out global and Do Not Track (with respectDnt): nothing sent, no cookie, hitCallback still called', async () => {
     const tid = 'UA-1010-1';
     const dnt = 'UA-1010-2';
     const allowed = 'UA-1010-3';
@@ -350,7 +354,7 @@ ${o.commands}
         wa('create', '${tid}');
         wa('create', '${dnt}', { name: 'dnt', respectDnt: true });
         wa('create', '${allowed}', { name: 'ok', cookieless: true });
-        wa('send', 'pageview');
+        wa('send', 'pageview', { hitCallback: () => { window.calledBack = true; } });
         wa('dnt.send', 'pageview');
         wa('ok.send', 'pageview');`,
     }));
@@ -363,6 +367,7 @@ ${o.commands}
       assert.is(server.hits(tid).length, 0);
       assert.is(server.hits(dnt).length, 0);
       assert.equal(await context.cookies(), []);
+      assert.is(await page.evaluate(() => (window as unknown as { calledBack?: boolean }).calledBack), true, 'hitCallback still runs');
     }, doNotTrack);
   });
 

@@ -67,18 +67,20 @@
     let fields = isObj(args[args.length - 1]) ? args.pop() : {};
     const [type = fields.hitType, ...rest] = args;
     words(POSITIONAL[type] || '').forEach((k, i) => rest[i] != null && (fields = { [k]: rest[i], ...fields }));
-    if (disabled(t.tid)) return;
-    const p = put(put(put({}, {
-      v: 1, tid: t.tid, cid: t.cid, _cl: t.cid ? null : 1, t: type,
-      dl: loc.href.split('#')[0], dt: d.title, dr: d.referrer || null, ul: nav.language.toLowerCase(),
-      sr: screen.width + 'x' + screen.height, vp: w.innerWidth + 'x' + w.innerHeight,
-      de: d.characterSet, sd: screen.colorDepth + '-bit',
-    }), t.fields), fields);
-    p.z = rnd(); // cache buster, last
-    const body = new URLSearchParams(p) + '';
-    // sendBeacon survives page unload; fetch keepalive is the fallback when it is missing or refuses.
-    nav.sendBeacon?.(t.url, body) ||
-      fetch(t.url, { method: 'POST', body, keepalive: true, mode: 'no-cors' }).catch(() => {});
+    // Opted out: nothing is sent, but hitCallback still runs (pages may wait on it to navigate).
+    if (!disabled(t.tid)) {
+      const p = put(put(put({}, {
+        v: 1, tid: t.tid, cid: t.cid, _cl: t.cid ? null : 1, t: type,
+        dl: loc.href.split('#')[0], dt: d.title, dr: d.referrer || null, ul: nav.language.toLowerCase(),
+        sr: screen.width + 'x' + screen.height, vp: w.innerWidth + 'x' + w.innerHeight,
+        de: d.characterSet, sd: screen.colorDepth + '-bit',
+      }), t.fields), fields);
+      p.z = rnd(); // cache buster, last
+      const body = new URLSearchParams(p) + '';
+      // sendBeacon survives page unload; fetch keepalive is the fallback when it is missing or refuses.
+      nav.sendBeacon?.(t.url, body) ||
+        fetch(t.url, { method: 'POST', body, keepalive: true, mode: 'no-cors' }).catch(() => {});
+    }
     fields.hitCallback?.();
   };
 

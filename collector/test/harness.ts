@@ -98,4 +98,8 @@ export const pageview = (extra: Record<string, string> = {}, tid = TID): string 
   }).toString();
 
 export const post = (url: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> =>
-  fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers } });
+  fetch(url, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength),
+    headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+  });

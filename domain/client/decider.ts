@@ -6,7 +6,7 @@
 // Every event carries the complete post-decision state (a snapshot), so the last
 // event of the stream alone restores the aggregate: see README-state.md.
 //
-// Session rules: ga-processing.md §3 and RULES.md beside this file.
+// Session rules: ga-processing.md §3 and docs/processing-rules.md.
 
 import type { HitType, ReceivedHit } from '../hit.ts';
 import { HIT_TYPES } from '../hit.ts';

@@ -5,7 +5,7 @@
 // (`params`, so a projection written later can read a field not lifted out here).
 // A hit that is not processed becomes `HitDiscarded.v1`. Optional fields are
 // absent when the hit did not carry them; projections write '(not set)'.
-// EVENTS.md beside this file documents each type with an example.
+// docs/events.md documents each type with an example.
 
 import { z } from 'zod';
 

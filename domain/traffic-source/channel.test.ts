@@ -117,7 +117,7 @@ table.run();
 
 const social = suite('social source referral');
 
-social('a listed network covers its subdomains and ignores a port: m.facebook.com, l.facebook.com:443, t.co', () => {
+social('a listed network covers its subdomains and ignores a port: m.facebook.com, l.facebook.com:8443, t.co', () => {
   for (const host of ['m.facebook.com', 'l.facebook.com:8443', 't.co', 'www.linkedin.com', 'old.reddit.com']) {
     assert.is(isSocialSourceReferral(src(host, 'referral'), settings), true, host);
   }

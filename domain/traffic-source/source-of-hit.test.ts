@@ -1,5 +1,5 @@
 // The source a single hit carries (ga-processing.md §4.2 steps 1-4): the TS-* rows
-// of §4.4 by id, and the [I] choices RULES.md lists.
+// of §4.4 by id, and the [I] choices docs/processing-rules.md lists.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

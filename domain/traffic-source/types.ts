@@ -12,7 +12,7 @@ export interface TrafficSource {
   keyword: string; // '(not set)' when none; '(not provided)' for organic without a keyword
   adContent: string; // '(not set)' when none
   campaignId: string; // '(not set)' when none
-  /** Path of the referring URL for referrals (query dropped: RULES.md TS-R5); '(not set)' otherwise. */
+  /** Path of the referring URL for referrals (query dropped: docs/processing-rules.md TS-R6); '(not set)' otherwise. */
   referralPath: string;
   gclid?: string;
   dclid?: string;

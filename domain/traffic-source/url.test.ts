@@ -1,5 +1,5 @@
 // Real-world URL shapes: parseUrl itself, then referrers (`dr`) and landing pages
-// (`dl`) through sourceOfHit. Each row is one shape; the choices are in RULES.md.
+// (`dl`) through sourceOfHit. Each row is one shape; the choices are in docs/processing-rules.md.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

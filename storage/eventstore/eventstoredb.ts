@@ -353,6 +353,10 @@ export function openEventStoreDb(options: EventStoreDbOptions): EventStore {
           cursor = position;
           if (isVisible(record) && matchesFilter(filter, record.streamId, record.type)) yield { type: 'event', event: toRecordedEvent(record) };
         }
+      } catch (error) {
+        // A call cut short by close() is the end of the iteration, not a failure.
+        if (stopped || closed) return;
+        throw error;
       } finally {
         stopped = true;
         subscriptions.delete(handle);
