@@ -2,8 +2,9 @@
 // `%XX` a byte, bytes are UTF-8. Never throws: a `%` without two hex digits, a byte
 // sequence that is not UTF-8, and a lone surrogate all become U+FFFD.
 
-// Anything that needs the slow path: an escape, a plus, or a surrogate (paired or not).
+// Anything that needs work: an escape, a plus, or a surrogate (paired or not).
 const NEEDS_DECODING = /[%+\uD800-\uDFFF]/;
+const SURROGATE = /[\uD800-\uDFFF]/;
 const PLUS = /\+/g;
 const REPLACEMENT = [0xef, 0xbf, 0xbd] as const;
 
@@ -20,6 +21,14 @@ export function decodeComponent(text: string): string {
   if (!plain.includes('%')) {
     // Only surrogates to check: a round trip through UTF-8 replaces the lone ones.
     return Buffer.from(plain, 'utf8').toString('utf8');
+  }
+  if (!SURROGATE.test(plain)) {
+    // The native decoder is fast and exact for well-formed input; it throws on the rest.
+    try {
+      return decodeURIComponent(plain);
+    } catch {
+      // broken escape or invalid UTF-8: decoded byte by byte below
+    }
   }
   // Every character takes at most 3 bytes in UTF-8 and an escape 3 characters for 1 byte.
   const bytes = Buffer.allocUnsafe(plain.length * 3);

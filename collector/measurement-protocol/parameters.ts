@@ -223,14 +223,22 @@ export const PARAMETERS: readonly ParameterDefinition[] = [
 const SILENTLY_IGNORED = new Set(['a', 'jid', 'gjid', 'gtm', 'tcfd']);
 export const isSilentlyIgnored = (name: string): boolean => name.charCodeAt(0) === 95 /* _ */ || SILENTLY_IGNORED.has(name);
 
+/**
+ * A parameter ready for the hot path. Every compiled entry has the same fields in the
+ * same order (one hidden class), so the parser's property reads stay monomorphic.
+ */
 export interface CompiledParameter {
   readonly definition: ParameterDefinition;
   readonly schema: ValueSchema;
+  /** Text maximum in bytes; 0 when there is none. */
+  readonly maxBytes: number;
   readonly hitTypes: ReadonlySet<string> | undefined;
-}
-
-interface CompiledFamily extends CompiledParameter {
+  readonly presenceIsTrue: boolean;
+  readonly outOfBoundsDropsHit: boolean;
+  /** Highest index per placeholder; empty for exact names. */
   readonly indexMax: readonly number[];
+  /** True on the twin returned for a family name whose index is out of range. */
+  readonly outOfRange: boolean;
 }
 
 const ipValue: ValueSchema = z.string().transform((raw, ctx) => {
@@ -262,21 +270,37 @@ function schemaOf(d: ParameterDefinition): ValueSchema {
 const PLACEHOLDER = /<[A-Z]>/g;
 const DIGITS = /[0-9]+/g;
 
+function compile(definition: ParameterDefinition, indexMax: readonly number[], outOfRange: boolean): CompiledParameter {
+  return {
+    definition,
+    schema: schemaOf(definition),
+    maxBytes: definition.maxBytes ?? 0,
+    hitTypes: definition.hitTypes ? new Set<string>(definition.hitTypes) : undefined,
+    presenceIsTrue: definition.presenceIsTrue === true,
+    outOfBoundsDropsHit: definition.outOfBoundsDropsHit === true,
+    indexMax,
+    outOfRange,
+  };
+}
+
+interface CompiledFamily {
+  readonly inRange: CompiledParameter;
+  readonly outOfRange: CompiledParameter;
+}
+
 const exact = new Map<string, CompiledParameter>();
 const families = new Map<string, CompiledFamily>();
 for (const definition of PARAMETERS) {
-  const compiled = { definition, schema: schemaOf(definition), hitTypes: definition.hitTypes ? new Set<string>(definition.hitTypes) : undefined };
   const placeholders = definition.name.match(PLACEHOLDER)?.length ?? 0;
   if (placeholders === 0) {
-    exact.set(definition.name, compiled);
+    exact.set(definition.name, compile(definition, [], false));
   } else {
     const indexMax = definition.indexMax ?? new Array<number>(placeholders).fill(MAX_INDEX);
-    families.set(definition.name.replace(PLACEHOLDER, '#'), { ...compiled, indexMax });
+    families.set(definition.name.replace(PLACEHOLDER, '#'), {
+      inRange: compile(definition, indexMax, false),
+      outOfRange: compile(definition, indexMax, true),
+    });
   }
-}
-
-export interface IndexOutOfRange {
-  readonly outOfRange: CompiledFamily;
 }
 
 /** A valid index: 1 to max, written without leading zeros. */
@@ -285,7 +309,7 @@ function indexInRange(digits: string, max: number): boolean {
   return Number(digits) <= max;
 }
 
-type Resolution = CompiledParameter | IndexOutOfRange | undefined;
+type Resolution = CompiledParameter | undefined;
 
 /**
  * Resolved names, so repeated family names (`pr1id`, `cd3`) skip the scan. Bounded:
@@ -295,8 +319,9 @@ const resolved = new Map<string, Resolution>();
 const RESOLVED_MAX = 20_000;
 
 /**
- * The compiled parameter for a protocol name; `{ outOfRange }` when the name is a
- * family's but an index is outside its range (or has leading zeros); undefined when unknown.
+ * The compiled parameter for a protocol name, undefined when unknown. For a family
+ * name with an index out of range (or written with leading zeros) the entry has
+ * `outOfRange: true`.
  */
 export function resolveParameter(name: string): Resolution {
   const known = exact.get(name);
@@ -317,10 +342,11 @@ function resolveFamily(name: string): Resolution {
   const family = families.get(shape);
   if (family === undefined) return undefined;
   const indices = name.match(DIGITS)!;
+  const max = family.inRange.indexMax;
   for (let i = 0; i < indices.length; i++) {
-    if (!indexInRange(indices[i]!, family.indexMax[i] ?? MAX_INDEX)) return { outOfRange: family };
+    if (!indexInRange(indices[i]!, max[i] ?? MAX_INDEX)) return family.outOfRange;
   }
-  return family;
+  return family.inRange;
 }
 
 /** Parameters whose absence (or invalid value) makes a hit of that type invalid, besides the pageview rule. */

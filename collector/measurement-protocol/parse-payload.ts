@@ -148,9 +148,8 @@ export function parsePayload(raw: string): ParsedPayload {
       }
       continue;
     }
-    if ('outOfRange' in resolved) {
-      const family = resolved.outOfRange;
-      messages.add(indexOutOfBounds(name, family.definition.name, Math.max(...family.indexMax)));
+    if (resolved.outOfRange) {
+      messages.add(indexOutOfBounds(name, resolved.definition.name, Math.max(...resolved.indexMax)));
       continue;
     }
     if (seen.has(name)) {
@@ -159,9 +158,8 @@ export function parsePayload(raw: string): ParsedPayload {
     }
     seen.add(name);
 
-    const definition = resolved.definition;
     let value: StoredValue;
-    if (definition.presenceIsTrue) {
+    if (resolved.presenceIsTrue) {
       value = true;
     } else {
       const decoded = eq < end ? decodeComponent(raw.slice(eq + 1, end)) : '';
@@ -169,7 +167,7 @@ export function parsePayload(raw: string): ParsedPayload {
       const result = resolved.schema.safeParse(decoded);
       if (!result.success) {
         const code = failureCode(result.error);
-        if (code === 'VALUE_OUT_OF_BOUNDS' && definition.outOfBoundsDropsHit) {
+        if (code === 'VALUE_OUT_OF_BOUNDS' && resolved.outOfBoundsDropsHit) {
           messages.add(outOfBounds(name, 'ERROR'));
         } else {
           const type = ALWAYS_REQUIRED_SET.has(name) ? 'ERROR' : 'WARN';
@@ -182,8 +180,8 @@ export function parsePayload(raw: string): ParsedPayload {
       value = result.data;
       if (typeof value === 'string') {
         if (value.length === 0) continue; // e.g. a content group of only slashes
-        const max = definition.maxBytes;
-        if (max !== undefined) {
+        const max = resolved.maxBytes;
+        if (max !== 0) {
           const cut = truncateUtf8(value, max);
           if (cut !== value) {
             messages.add(truncated(name, max));
@@ -239,6 +237,5 @@ export function parsePayload(raw: string): ParsedPayload {
 }
 
 function resolveHitTypes(name: string): ReadonlySet<string> | undefined {
-  const resolved = resolveParameter(name);
-  return resolved === undefined || 'outOfRange' in resolved ? undefined : resolved.hitTypes;
+  return resolveParameter(name)?.hitTypes;
 }

@@ -12,7 +12,7 @@
 //   server-side filter on readAll, so reads filter here; live subscriptions filter on
 //   the server (one kind) and re-check here.
 // - subscribeToAll catches up with paged readAll calls to the end of the log (so it does
-//   not depend on the server's caught-up message, absent before 21.10), reports
+//   not depend on the server's caught-up message, which older servers lack), reports
 //   caughtUp, then subscribes from the last position read and drops anything at or
 //   before it: no gap and no duplicate at the seam.
 // - deleteStream soft-deletes (the name stays usable: a returning visitor's hits can
@@ -379,6 +379,7 @@ export function openEventStoreDb(options: EventStoreDbOptions): EventStore {
     const handle = {
       async close(): Promise<void> {
         stopped = true;
+        subscriptions.delete(handle);
         wakeLive?.();
         wakeIdle?.();
         await stopLive();
