@@ -4,17 +4,18 @@
 // (regenerate with `npm run contract`, checked by contract.test.ts).
 import { z } from 'zod';
 import { clientEventSchemas } from './client/events.ts';
+import { erasureEventSchemas } from './erasure/events.ts';
 import { formatIssues, friendlyErrors } from './property/issues.ts';
 import { propertyEventSchemas } from './property/events.ts';
 
 /** Bump the minor version when types or optional fields are added, the major one never (new names are `.v2`). */
-export const CONTRACT_VERSION = '1.0.0';
+export const CONTRACT_VERSION = '1.1.0';
 export const CONTRACT_ID = 'urn:webalytic:event-contract';
 
 /** `PascalCaseName.v<N>`: past-tense name, then the version of its data shape. */
 export const EVENT_TYPE_PATTERN = /^[A-Z][A-Za-z0-9]*\.v[1-9][0-9]*$/;
 
-export const eventSchemas = { ...clientEventSchemas, ...propertyEventSchemas };
+export const eventSchemas = { ...clientEventSchemas, ...propertyEventSchemas, ...erasureEventSchemas };
 
 export type EventType = keyof typeof eventSchemas;
 export type EventData<K extends EventType> = z.output<(typeof eventSchemas)[K]>;
@@ -28,6 +29,7 @@ export const EVENT_TYPES = (Object.keys(eventSchemas) as EventType[]).sort();
 export const STREAM_CATEGORIES: Readonly<Record<string, readonly EventType[]>> = {
   client: (Object.keys(clientEventSchemas) as EventType[]).sort(),
   property: (Object.keys(propertyEventSchemas) as EventType[]).sort(),
+  erasure: (Object.keys(erasureEventSchemas) as EventType[]).sort(),
 };
 
 export const isEventType = (type: string): type is EventType => Object.hasOwn(eventSchemas, type);
@@ -92,7 +94,7 @@ export function eventContractJsonSchema(): JsonSchema {
     title: 'Webalytic domain events',
     description:
       'Every event Webalytic appends to its event store, as stored: `type` is the versioned event type name, `data` its payload. ' +
-      'Client events live in `client-…` streams, property events in `property-<tid>` streams (see x-stream-categories). ' +
+      'Client events live in `client-…` streams, property events in `property-<tid>` streams, erasures in `erasure-<tid>` streams (see x-stream-categories). ' +
       'A version never changes incompatibly: a breaking change is a new type name ending in `.v<N+1>`.',
     version: CONTRACT_VERSION,
     'x-stream-categories': STREAM_CATEGORIES,

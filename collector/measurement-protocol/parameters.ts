@@ -228,6 +228,12 @@ export const isSilentlyIgnored = (name: string): boolean => name.charCodeAt(0) =
  * same order (one hidden class), so the parser's property reads stay monomorphic.
  */
 export interface CompiledParameter {
+  /**
+   * The protocol name to store the value under: the same string object for every hit,
+   * so the parser's keyed stores reuse one internalized key instead of each payload's
+   * freshly decoded copy (measured: the single largest cost on ecommerce hits).
+   */
+  readonly key: string;
   readonly definition: ParameterDefinition;
   readonly schema: ValueSchema;
   /** Text maximum in bytes; 0 when there is none. */
@@ -239,6 +245,12 @@ export interface CompiledParameter {
   readonly indexMax: readonly number[];
   /** True on the twin returned for a family name whose index is out of range. */
   readonly outOfRange: boolean;
+  /**
+   * Plain text: the schema is `textValue`, which only folds whitespace and cannot fail,
+   * so the parser calls `foldText` itself and saves zod's per-call overhead on the
+   * most common parameter kind (see bench/parse-payload.ts).
+   */
+  readonly plainText: boolean;
 }
 
 const ipValue: ValueSchema = z.string().transform((raw, ctx) => {
@@ -271,15 +283,18 @@ const PLACEHOLDER = /<[A-Z]>/g;
 const DIGITS = /[0-9]+/g;
 
 function compile(definition: ParameterDefinition, indexMax: readonly number[], outOfRange: boolean): CompiledParameter {
+  const schema = schemaOf(definition);
   return {
+    key: definition.name,
     definition,
-    schema: schemaOf(definition),
+    schema,
     maxBytes: definition.maxBytes ?? 0,
     hitTypes: definition.hitTypes ? new Set<string>(definition.hitTypes) : undefined,
     presenceIsTrue: definition.presenceIsTrue === true,
     outOfBoundsDropsHit: definition.outOfBoundsDropsHit === true,
     indexMax,
     outOfRange,
+    plainText: schema === textValue,
   };
 }
 
@@ -312,11 +327,12 @@ function indexInRange(digits: string, max: number): boolean {
 type Resolution = CompiledParameter | undefined;
 
 /**
- * Resolved names, so repeated family names (`pr1id`, `cd3`) skip the scan. Bounded:
- * emptied when full, so hostile random names cost memory once, never unbounded.
+ * Exact names, plus family names already resolved so repeated ones (`pr1id`, `cd3`)
+ * take one lookup. Bounded: when full it is reset to the exact names, so hostile
+ * random names cost bounded memory.
  */
-const resolved = new Map<string, Resolution>();
-const RESOLVED_MAX = 20_000;
+const known = new Map<string, Resolution>(exact);
+const KNOWN_MAX = 20_000;
 
 /**
  * The compiled parameter for a protocol name, undefined when unknown. For a family
@@ -324,16 +340,33 @@ const RESOLVED_MAX = 20_000;
  * `outOfRange: true`.
  */
 export function resolveParameter(name: string): Resolution {
-  const known = exact.get(name);
-  if (known !== undefined) return known;
-  const cached = resolved.get(name);
-  if (cached !== undefined || resolved.has(name)) return cached;
+  const hit = known.get(name);
+  if (hit !== undefined || known.has(name)) return hit;
   const resolution = resolveFamily(name);
   if (name.length <= 32) {
-    if (resolved.size >= RESOLVED_MAX) resolved.clear();
-    resolved.set(name, resolution);
+    if (known.size >= KNOWN_MAX) {
+      known.clear();
+      for (const [key, value] of exact) known.set(key, value);
+    }
+    known.set(name, resolution);
   }
   return resolution;
+}
+
+/** A family entry under its concrete name (`pr1id`); same fields, same order, as `compile` makes. */
+function named(family: CompiledParameter, key: string): CompiledParameter {
+  return {
+    key,
+    definition: family.definition,
+    schema: family.schema,
+    maxBytes: family.maxBytes,
+    hitTypes: family.hitTypes,
+    presenceIsTrue: family.presenceIsTrue,
+    outOfBoundsDropsHit: family.outOfBoundsDropsHit,
+    indexMax: family.indexMax,
+    outOfRange: family.outOfRange,
+    plainText: family.plainText,
+  };
 }
 
 function resolveFamily(name: string): Resolution {
@@ -346,7 +379,7 @@ function resolveFamily(name: string): Resolution {
   for (let i = 0; i < indices.length; i++) {
     if (!indexInRange(indices[i]!, max[i] ?? MAX_INDEX)) return family.outOfRange;
   }
-  return family.inRange;
+  return named(family.inRange, name);
 }
 
 /** Parameters whose absence (or invalid value) makes a hit of that type invalid, besides the pageview rule. */

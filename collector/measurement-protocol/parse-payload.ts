@@ -13,10 +13,14 @@
 //   makes the hit invalid (ERROR); `qt` out of bounds also invalidates the hit;
 // - text is folded and truncated to its maximum bytes (INFO);
 // - a parameter of another hit type (`ec` on a pageview) is dropped (INFO).
-// Then the required parameters are checked (§1.4).
+// Then the required parameters are checked (§1.4): v, tid, t; cid unless uid (or `_cl=1`,
+// our SDK's cookieless hit, whose id the collector derives); those of the hit type.
+// A present but invalid required value gives one ERROR (VALUE_INVALID), as GA reports
+// it, and a missing one VALUE_REQUIRED.
 import type { HitParameters, HitType } from '../../domain/hit.ts';
 import { decodeComponent } from './decode.ts';
 import {
+  indexOutOfBounds,
   invalidValue,
   notApplicable,
   outOfBounds,
@@ -26,12 +30,11 @@ import {
   tooManyMessages,
   tooManyParameters,
   truncated,
-  indexOutOfBounds,
   unknownParameters,
   type ParserMessage,
 } from './messages.ts';
 import { isSilentlyIgnored, labelOf, REQUIRED_BY_HIT_TYPE, resolveParameter } from './parameters.ts';
-import { failureCode, truncateUtf8, type StoredValue } from './values.ts';
+import { failureCode, foldText, truncateUtf8, type StoredValue } from './values.ts';
 
 /** `/collect` POST body limit (MP-REF). */
 export const MAX_PAYLOAD_BYTES = 8192;
@@ -90,7 +93,10 @@ function collectMessages(): Messages {
       if (message.messageType === 'ERROR') return;
       message.messageType = 'ERROR';
       errors++;
-      if (!list.includes(message)) list.push(message);
+      if (!list.includes(message)) {
+        omitted--; // it was counted as an omitted warning
+        list.push(message);
+      }
     },
     finish() {
       if (omitted > 0) list.push(tooManyMessages(omitted));
@@ -105,7 +111,7 @@ export function parsePayload(raw: string): ParsedPayload {
   }
   const params: Record<string, StoredValue> = {};
   const messages = collectMessages();
-  const seen = new Set<string>();
+  let dropped: Set<string> | undefined; // names read but not kept, for first-occurrence-wins
   let invalid: Map<string, ParserMessage> | undefined;
   let unknown: string[] | undefined;
   let unknownCount = 0;
@@ -152,55 +158,62 @@ export function parsePayload(raw: string): ParsedPayload {
       messages.add(indexOutOfBounds(name, resolved.definition.name, Math.max(...resolved.indexMax)));
       continue;
     }
-    if (seen.has(name)) {
+    // First occurrence wins, stored or not; `dropped` remembers the ones not stored.
+    const key = resolved.key;
+    if (params[key] !== undefined || dropped?.has(key)) {
       messages.add(repeated(name));
       continue;
     }
-    seen.add(name);
 
-    let value: StoredValue;
+    let value: StoredValue | undefined;
     if (resolved.presenceIsTrue) {
       value = true;
     } else {
       const decoded = eq < end ? decodeComponent(raw.slice(eq + 1, end)) : '';
-      if (decoded.length === 0 || decoded.trim().length === 0) continue; // not sent
-      const result = resolved.schema.safeParse(decoded);
-      if (!result.success) {
-        const code = failureCode(result.error);
-        if (code === 'VALUE_OUT_OF_BOUNDS' && resolved.outOfBoundsDropsHit) {
-          messages.add(outOfBounds(name, 'ERROR'));
+      // An empty value is "not sent".
+      if (decoded.length !== 0 && decoded.trim().length !== 0) {
+        const result = resolved.plainText ? { success: true as const, data: foldText(decoded) } : resolved.schema.safeParse(decoded);
+        if (result.success) {
+          value = result.data;
         } else {
-          const type = ALWAYS_REQUIRED_SET.has(name) ? 'ERROR' : 'WARN';
-          const message = code === 'VALUE_OUT_OF_BOUNDS' ? outOfBounds(name, type) : invalidValue(name, type);
-          messages.add(message);
-          (invalid ??= new Map()).set(name, message);
+          const code = failureCode(result.error);
+          if (code === 'VALUE_OUT_OF_BOUNDS' && resolved.outOfBoundsDropsHit) {
+            messages.add(outOfBounds(name, 'ERROR'));
+          } else {
+            const type = ALWAYS_REQUIRED_SET.has(name) ? 'ERROR' : 'WARN';
+            const message = code === 'VALUE_OUT_OF_BOUNDS' ? outOfBounds(name, type) : invalidValue(name, type);
+            messages.add(message);
+            (invalid ??= new Map()).set(name, message);
+          }
         }
-        continue;
       }
-      value = result.data;
       if (typeof value === 'string') {
-        if (value.length === 0) continue; // e.g. a content group of only slashes
-        const max = resolved.maxBytes;
-        if (max !== 0) {
-          const cut = truncateUtf8(value, max);
+        if (value.length === 0) {
+          value = undefined; // e.g. a content group of only slashes
+        } else if (resolved.maxBytes !== 0) {
+          const cut = truncateUtf8(value, resolved.maxBytes);
           if (cut !== value) {
-            messages.add(truncated(name, max));
+            messages.add(truncated(name, resolved.maxBytes));
             value = cut;
           }
         }
       }
     }
 
-    if (resolved.hitTypes !== undefined) {
+    if (value !== undefined && resolved.hitTypes !== undefined) {
       if (hitType === undefined) {
         (pending ??= []).push(name);
       } else if (!resolved.hitTypes.has(hitType)) {
         messages.add(notApplicable(name, hitType));
-        continue;
+        value = undefined;
       }
     }
-    if (name === 't') hitType = value as string;
-    params[name] = value;
+    if (value === undefined) {
+      (dropped ??= new Set()).add(key);
+      continue;
+    }
+    if (key === 't') hitType = value as string;
+    params[key] = value;
   }
 
   if (pending !== undefined && hitType !== undefined) {

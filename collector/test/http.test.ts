@@ -12,6 +12,7 @@ const CLIENT_STREAM = `client-${TID}.c.1234567890.1717400000`;
 type HitData = { hit: { type: string; ip: string; geo: Record<string, unknown>; isBot: boolean; userAgent: string }; params: Record<string, unknown>; reason?: string };
 const data = (event: RecordedEvent): HitData => event.data as HitData;
 
+test.before.each((ctx) => process.stderr.write(`>> ${String((ctx as { __test__?: string }).__test__)}\n`));
 test('GET /collect: a pageview, answered with a no-cache 1x1 GIF, is in the client stream', async () => {
   const c = await startCollector();
   const response = await fetch(`${c.url}/collect?${pageview()}`, { headers: { 'user-agent': CHROME_UA } });

@@ -1,0 +1,83 @@
+// The analytics read model on the embedded store: SQLite tables named
+// `analytics_v<version>_*`, so a new version builds beside the serving one.
+//
+// - daily(property, dimension, day, value, <base metrics>): the rollups; dimension ''
+//   holds the property's totals. Keyed so a report reads one contiguous key range:
+//   O(days × values) rows for a date range.
+// - daily_custom(property, dimension, day, value, metric, amount): cm<N> per rollup.
+// - hourly(property, hour, <base metrics>): the totals per local hour (today views).
+// - sessions(id, property, client, day, hour, started_at, <session dimensions>, doc):
+//   every session with its dimensions and metrics (doc: the model's SessionDoc as JSON).
+// - user_days(property, day, client, new_user): exact distinct users over any range.
+// - realtime(property, minute, client, page, source, country, device): the last
+//   hour of activity per client and minute, pruned by the wall clock.
+// - properties(id, info): the property info folded from property events.
+import type Database from 'better-sqlite3';
+import { SESSION_DIMENSIONS } from './dimensions.ts';
+import { BASE_METRICS } from './metrics.ts';
+
+export interface AnalyticsTables {
+  daily: string;
+  dailyCustom: string;
+  hourly: string;
+  sessions: string;
+  userDays: string;
+  realtime: string;
+  properties: string;
+}
+
+export const tablesOf = (name: string, version: number): AnalyticsTables => {
+  const prefix = `${name}_v${version}_`;
+  return {
+    daily: `${prefix}daily`,
+    dailyCustom: `${prefix}daily_custom`,
+    hourly: `${prefix}hourly`,
+    sessions: `${prefix}sessions`,
+    userDays: `${prefix}user_days`,
+    realtime: `${prefix}realtime`,
+    properties: `${prefix}properties`,
+  };
+};
+
+/** SQL identifier quoting (names come from our own constants, never from requests). */
+export const q = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
+
+const metricColumns = BASE_METRICS.map((m) => `${q(m)} INTEGER NOT NULL DEFAULT 0`).join(', ');
+const dimensionColumns = SESSION_DIMENSIONS.map((d) => `${q(d)} TEXT NOT NULL`).join(', ');
+
+export function createTables(db: Database.Database, t: AnalyticsTables): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${q(t.daily)} (
+      property TEXT NOT NULL, dimension TEXT NOT NULL, day TEXT NOT NULL, value TEXT NOT NULL, ${metricColumns},
+      PRIMARY KEY (property, dimension, day, value)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ${q(t.dailyCustom)} (
+      property TEXT NOT NULL, dimension TEXT NOT NULL, day TEXT NOT NULL, value TEXT NOT NULL, metric TEXT NOT NULL, amount INTEGER NOT NULL,
+      PRIMARY KEY (property, dimension, day, value, metric)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ${q(t.hourly)} (
+      property TEXT NOT NULL, hour TEXT NOT NULL, ${metricColumns},
+      PRIMARY KEY (property, hour)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ${q(t.sessions)} (
+      id TEXT NOT NULL PRIMARY KEY, property TEXT NOT NULL, client TEXT NOT NULL, day TEXT NOT NULL, hour TEXT NOT NULL,
+      started_at INTEGER NOT NULL, ${dimensionColumns}, doc TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS ${q(`${t.sessions}_by_day`)} ON ${q(t.sessions)} (property, day);
+    CREATE TABLE IF NOT EXISTS ${q(t.userDays)} (
+      property TEXT NOT NULL, day TEXT NOT NULL, client TEXT NOT NULL, new_user INTEGER NOT NULL,
+      PRIMARY KEY (property, day, client)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ${q(t.realtime)} (
+      property TEXT NOT NULL, minute INTEGER NOT NULL, client TEXT NOT NULL,
+      page TEXT NOT NULL, source TEXT NOT NULL, country TEXT NOT NULL, device TEXT NOT NULL,
+      PRIMARY KEY (property, minute, client)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS ${q(`${t.realtime}_by_minute`)} ON ${q(t.realtime)} (minute);
+    CREATE TABLE IF NOT EXISTS ${q(t.properties)} (id TEXT NOT NULL PRIMARY KEY, info TEXT NOT NULL);
+  `);
+}
+
+export function dropTables(db: Database.Database, t: AnalyticsTables): void {
+  for (const table of Object.values(t)) db.exec(`DROP TABLE IF EXISTS ${q(table)}`);
+}

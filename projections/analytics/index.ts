@@ -1,0 +1,46 @@
+// The analytics projection: client and property events → rollups, session documents,
+// exact users and realtime activity (see model.ts for the formulas, embedded-schema.ts
+// for the tables). Register `analyticsProjection` in the projection catalog; read with
+// `createAnalyticsQueries(store, version)`.
+import type { Projection } from '../projection.ts';
+import { openEmbeddedAnalyticsSink } from './embedded-sink.ts';
+
+export const ANALYTICS_PROJECTION_NAME = 'analytics';
+/** Bump when the model's formulas or the storage change: the runner rebuilds a new version beside the serving one. */
+export const ANALYTICS_PROJECTION_VERSION = 1;
+
+export interface AnalyticsProjectionOptions {
+  /** Wall clock for realtime (which facts are recent enough to keep). Default Date.now. */
+  clock?: () => number;
+  /** Realtime activity kept, minutes (reports need 30). Default 60. */
+  realtimeWindowMinutes?: number;
+  /** Distinct user agents whose parse is cached. Default 10,000. */
+  deviceCacheSize?: number;
+}
+
+export function createAnalyticsProjection(options: AnalyticsProjectionOptions = {}): Projection {
+  const clock = options.clock ?? Date.now;
+  return {
+    name: ANALYTICS_PROJECTION_NAME,
+    version: ANALYTICS_PROJECTION_VERSION,
+    filter: { streamPrefixes: ['client-', 'property-'] },
+    async openSink(store, version, logger) {
+      if (store.kind === 'embedded') {
+        return openEmbeddedAnalyticsSink(store, {
+          name: ANALYTICS_PROJECTION_NAME,
+          version,
+          logger,
+          clock,
+          realtimeWindowMinutes: options.realtimeWindowMinutes ?? 60,
+          deviceCacheSize: options.deviceCacheSize,
+        });
+      }
+      // The MongoDB sink (projections/mongodb/) plugs in here with the MongoDB read store.
+      throw new Error('analytics projection: no sink for the MongoDB read store yet');
+    },
+  };
+}
+
+export const analyticsProjection: Projection = createAnalyticsProjection();
+
+export { createAnalyticsQueries, type AnalyticsQueries } from './queries.ts';

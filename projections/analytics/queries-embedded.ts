@@ -1,0 +1,160 @@
+// The analytics read source on the embedded store: SQL over the tables of
+// embedded-schema.ts. Reports read the daily rollups (O(days × values) rows); users
+// are counted exactly, from user_days without a dimension and from the session
+// documents per dimension value.
+import type Database from 'better-sqlite3';
+import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
+import { isHitDimension, isSessionDimension } from './dimensions.ts';
+import { q, tablesOf } from './embedded-schema.ts';
+import { BASE_METRICS } from './metrics.ts';
+import type { SessionDoc } from './model.ts';
+import type { AnalyticsReadSource, RealtimeActivity } from './queries.ts';
+
+type Row = unknown[];
+
+/** Shifts a 'YYYY-MM-DD' day by whole days. */
+const shiftDay = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+const numbers = (row: Row, from: number): number[] => row.slice(from).map((x) => Number(x ?? 0));
+
+export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string, version: number): AnalyticsReadSource {
+  const db = store.db;
+  const t = tablesOf(name, version);
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string): Database.Statement => {
+    let statement = statements.get(sql);
+    if (statement === undefined) statements.set(sql, (statement = db.prepare(sql)));
+    return statement;
+  };
+  const rows = (sql: string, ...params: unknown[]): Row[] => prepare(sql).raw(true).all(...params) as Row[];
+  const sums = BASE_METRICS.map((m) => `SUM(${q(m)})`).join(', ');
+  const columns = BASE_METRICS.map(q).join(', ');
+  const sessionRange = `property = ? AND day BETWEEN ? AND ?`;
+
+  /** (client, value) pairs of the sessions in range for a dimension, as a SQL subquery. */
+  const pairsOf = (dimension: string): string => {
+    if (isSessionDimension(dimension)) return `SELECT client, ${q(dimension)} AS value FROM ${q(t.sessions)} WHERE ${sessionRange}`;
+    const hitValues = `SELECT s.client AS client, j.value AS value FROM ${q(t.sessions)} s, json_each(s.doc, '$.hitValues.${dimension}') j WHERE s.${sessionRange}`;
+    if (isHitDimension(dimension)) return hitValues;
+    // cd<N>: session-scoped values live in dims, hit-scoped ones in hitValues.
+    const sessionValues = `SELECT client, json_extract(doc, '$.dims.${dimension}') AS value FROM ${q(t.sessions)} WHERE ${sessionRange} AND json_extract(doc, '$.dims.${dimension}') IS NOT NULL`;
+    return `${sessionValues} UNION ALL ${hitValues}`;
+  };
+  const pairParams = (dimension: string, property: string, from: string, to: string): unknown[] =>
+    isSessionDimension(dimension) || isHitDimension(dimension) ? [property, from, to] : [property, from, to, property, from, to];
+
+  return {
+    async rollups(property, dimension, from, to) {
+      return rows(`SELECT value, ${sums} FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ? GROUP BY value`, property, dimension, from, to).map(
+        (row) => ({ value: String(row[0]), metrics: numbers(row, 1) }),
+      );
+    },
+
+    async customRollups(property, dimension, from, to, metrics) {
+      return rows(
+        `SELECT value, metric, SUM(amount) FROM ${q(t.dailyCustom)}
+         WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ? AND metric IN (SELECT value FROM json_each(?)) GROUP BY value, metric`,
+        property,
+        dimension,
+        from,
+        to,
+        JSON.stringify(metrics),
+      ).map((row) => ({ value: String(row[0]), metric: String(row[1]), amount: Number(row[2]) }));
+    },
+
+    async users(property, dimension, from, to) {
+      if (dimension === '') {
+        const [row] = rows(`SELECT COUNT(DISTINCT client) FROM ${q(t.userDays)} WHERE property = ? AND day BETWEEN ? AND ?`, property, from, to);
+        const total = Number(row?.[0] ?? 0);
+        return { byValue: new Map([['', total]]), total };
+      }
+      const pairs = pairsOf(dimension);
+      const params = pairParams(dimension, property, from, to);
+      const byValue = new Map<string, number>();
+      for (const row of rows(`SELECT value, COUNT(DISTINCT client) FROM (${pairs}) GROUP BY value`, ...params)) byValue.set(String(row[0]), Number(row[1]));
+      const [total] = rows(`SELECT COUNT(DISTINCT client) FROM (${pairs})`, ...params);
+      return { byValue, total: Number(total?.[0] ?? 0) };
+    },
+
+    async dailyTotals(property, from, to) {
+      return rows(`SELECT day, ${columns} FROM ${q(t.daily)} WHERE property = ? AND dimension = '' AND day BETWEEN ? AND ?`, property, from, to).map((row) => ({
+        period: String(row[0]),
+        metrics: numbers(row, 1),
+      }));
+    },
+
+    async dailyCustomTotals(property, from, to, metrics) {
+      return rows(
+        `SELECT day, metric, amount FROM ${q(t.dailyCustom)} WHERE property = ? AND dimension = '' AND day BETWEEN ? AND ? AND metric IN (SELECT value FROM json_each(?))`,
+        property,
+        from,
+        to,
+        JSON.stringify(metrics),
+      ).map((row) => ({ period: String(row[0]), metric: String(row[1]), amount: Number(row[2]) }));
+    },
+
+    async dailyUsers(property, from, to) {
+      const out = new Map<string, number>();
+      for (const row of rows(`SELECT day, COUNT(*) FROM ${q(t.userDays)} WHERE property = ? AND day BETWEEN ? AND ? GROUP BY day`, property, from, to)) {
+        out.set(String(row[0]), Number(row[1]));
+      }
+      return out;
+    },
+
+    async hourlyTotals(property, from, to) {
+      return rows(`SELECT hour, ${columns} FROM ${q(t.hourly)} WHERE property = ? AND hour BETWEEN ? AND ?`, property, `${from}T00`, `${to}T23`).map((row) => ({
+        period: String(row[0]),
+        metrics: numbers(row, 1),
+      }));
+    },
+
+    async hourlyUsers(property, from, to) {
+      const out = new Map<string, number>();
+      // The day bounds only narrow the index range; the start hour decides.
+      for (const row of rows(
+        `SELECT hour, COUNT(DISTINCT client) FROM ${q(t.sessions)} WHERE ${sessionRange} AND hour BETWEEN ? AND ? GROUP BY hour`,
+        property,
+        shiftDay(from, -1),
+        shiftDay(to, 1),
+        `${from}T00`,
+        `${to}T23`,
+      )) {
+        out.set(String(row[0]), Number(row[1]));
+      }
+      return out;
+    },
+
+    async realtime(property, fromMinute, toMinute) {
+      return rows(`SELECT minute, client, page, source, country, device FROM ${q(t.realtime)} WHERE property = ? AND minute BETWEEN ? AND ?`, property, fromMinute, toMinute).map(
+        (row): RealtimeActivity => ({
+          minute: Number(row[0]),
+          client: String(row[1]),
+          page: String(row[2]),
+          source: String(row[3]),
+          country: String(row[4]),
+          device: String(row[5]),
+        }),
+      );
+    },
+
+    async sessions(property, from, to, filters, limit, offset) {
+      const where = [sessionRange];
+      const params: unknown[] = [property, from, to];
+      for (const [dimension, value] of Object.entries(filters)) {
+        if (isSessionDimension(dimension)) {
+          where.push(`${q(dimension)} = ?`);
+          params.push(value);
+        } else {
+          // A hit dimension or cd<N>: the session's value (landing page, session scope) or any hit's.
+          where.push(`(json_extract(doc, '$.dims.${dimension}') = ? OR EXISTS (SELECT 1 FROM json_each(doc, '$.hitValues.${dimension}') WHERE value = ?))`);
+          params.push(value, value);
+        }
+      }
+      const found = rows(`SELECT doc FROM ${q(t.sessions)} WHERE ${where.join(' AND ')} ORDER BY started_at, id LIMIT ? OFFSET ?`, ...params, limit, offset);
+      return found.map((row) => {
+        const doc = JSON.parse(String(row[0])) as SessionDoc;
+        return { id: doc.id, client: doc.client, number: doc.number, day: doc.day, startedAt: doc.startedAt, lastHitAt: doc.lastHitAt, dims: doc.dims, totals: doc.totals, custom: doc.custom };
+      });
+    },
+  };
+}

@@ -1,0 +1,398 @@
+// The analytics read API over the read models: reports (one optional dimension, any
+// metrics), time series, realtime and session drill-downs. Store-independent: the
+// numbers come from an `AnalyticsReadSource` (queries-embedded.ts for SQLite; a
+// MongoDB source goes beside it), and every unit conversion and derived metric is
+// computed here, once, so both stores give the same answers.
+//
+// Units: durations in seconds, money in currency units, rates in percent (as GA's
+// Core Reporting API). A ratio whose denominator is 0 is reported as 0.
+//
+// Users: exact distinct client keys. Without a dimension from the user-day table; per
+// value of a session dimension, distinct clients of the sessions with that value; per
+// value of a hit dimension (page, event, product, hit-scoped cd<N>), distinct clients
+// of the sessions in which a hit had that value. A report's total users is the distinct
+// count over the same sessions (never a sum of rows).
+import { z } from 'zod';
+import type { ReadStore } from '../../storage/readstore/port.ts';
+import { CUSTOM_METRIC, isCustomDimension, STANDARD_DIMENSIONS } from './dimensions.ts';
+import { createEmbeddedReadSource } from './queries-embedded.ts';
+import { BASE_METRICS, METRIC_COUNT, MICRO_METRICS, MILLISECOND_METRICS, type BaseMetric } from './metrics.ts';
+import { daysBetween } from './local-time.ts';
+
+// ---- the store-specific part -------------------------------------------------------
+
+export interface ValueMetrics {
+  value: string;
+  /** Σ base metrics in stored units, in BASE_METRICS order. */
+  metrics: number[];
+}
+
+export interface RealtimeActivity {
+  minute: number;
+  client: string;
+  page: string;
+  source: string;
+  country: string;
+  device: string;
+}
+
+export interface StoredSession {
+  id: string;
+  client: string;
+  number: number;
+  day: string;
+  startedAt: number;
+  lastHitAt: number;
+  dims: Record<string, string>;
+  totals: number[];
+  custom: Record<string, number>;
+}
+
+export interface AnalyticsReadSource {
+  /** Σ per value of `dimension` ('' = totals, one row with value '') over days [from, to]. */
+  rollups(property: string, dimension: string, from: string, to: string): Promise<ValueMetrics[]>;
+  /** Σ of the given custom metrics per value. */
+  customRollups(property: string, dimension: string, from: string, to: string, metrics: string[]): Promise<{ value: string; metric: string; amount: number }[]>;
+  /** Distinct users per value of `dimension` ('' = none: one entry '') and over all values. */
+  users(property: string, dimension: string, from: string, to: string): Promise<{ byValue: Map<string, number>; total: number }>;
+  /** Per day, the totals row (dimension ''). */
+  dailyTotals(property: string, from: string, to: string): Promise<{ period: string; metrics: number[] }[]>;
+  dailyCustomTotals(property: string, from: string, to: string, metrics: string[]): Promise<{ period: string; metric: string; amount: number }[]>;
+  dailyUsers(property: string, from: string, to: string): Promise<Map<string, number>>;
+  /** Per local hour ('YYYY-MM-DDTHH') of the days [from, to]. */
+  hourlyTotals(property: string, from: string, to: string): Promise<{ period: string; metrics: number[] }[]>;
+  /** Distinct clients per session start hour. */
+  hourlyUsers(property: string, from: string, to: string): Promise<Map<string, number>>;
+  /** Activity rows of minutes [fromMinute, toMinute]. */
+  realtime(property: string, fromMinute: number, toMinute: number): Promise<RealtimeActivity[]>;
+  sessions(property: string, from: string, to: string, filters: Record<string, string>, limit: number, offset: number): Promise<StoredSession[]>;
+}
+
+// ---- metrics ---------------------------------------------------------------------
+
+const DERIVED_METRICS = {
+  bounceRate: ['bounces', 'sessions'],
+  avgSessionDuration: ['sessionDuration', 'sessions'],
+  pageviewsPerSession: ['pageviews', 'sessions'],
+  percentNewSessions: ['newUsers', 'sessions'],
+  exitRate: ['exits', 'pageviews', 'screenviews'],
+  entranceRate: ['entrances', 'pageviews', 'screenviews'],
+  avgTimeOnPage: ['timeOnPage', 'pageviews', 'screenviews', 'exits'],
+  ecommerceConversionRate: ['transactions', 'sessions'],
+  avgOrderValue: ['transactionRevenue', 'transactions'],
+  revenuePerSession: ['transactionRevenue', 'sessions'],
+  sessionsPerUser: ['sessions', 'users'],
+  eventsPerSessionWithEvent: ['totalEvents', 'sessionsWithEvent'],
+  avgEventValue: ['eventValue', 'totalEvents'],
+  avgPrice: ['itemRevenue', 'itemQuantity'],
+  avgQuantity: ['itemQuantity', 'uniquePurchases'],
+} as const satisfies Record<string, readonly (BaseMetric | 'users')[]>;
+type DerivedMetric = keyof typeof DERIVED_METRICS;
+
+export const DERIVED_METRIC_NAMES = Object.keys(DERIVED_METRICS) as DerivedMetric[];
+export const METRIC_NAMES: readonly string[] = [...BASE_METRICS, 'users', ...DERIVED_METRIC_NAMES];
+
+const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
+/** A derived metric from base values in report units (§6 formulas). */
+function derive(metric: DerivedMetric, v: Record<string, number>): number {
+  const g = (name: string): number => v[name] ?? 0;
+  switch (metric) {
+    case 'bounceRate':
+      return 100 * ratio(g('bounces'), g('sessions'));
+    case 'avgSessionDuration':
+      return ratio(g('sessionDuration'), g('sessions'));
+    case 'pageviewsPerSession':
+      return ratio(g('pageviews'), g('sessions'));
+    case 'percentNewSessions':
+      return 100 * ratio(g('newUsers'), g('sessions'));
+    case 'exitRate':
+      return 100 * ratio(g('exits'), g('pageviews') + g('screenviews'));
+    case 'entranceRate':
+      return 100 * ratio(g('entrances'), g('pageviews') + g('screenviews'));
+    case 'avgTimeOnPage':
+      // timeOnPage / (pageviews − exits); 0 when undefined (an exit-only page, M-2).
+      return ratio(g('timeOnPage'), g('pageviews') + g('screenviews') - g('exits'));
+    case 'ecommerceConversionRate':
+      return 100 * ratio(g('transactions'), g('sessions'));
+    case 'avgOrderValue':
+      return ratio(g('transactionRevenue'), g('transactions'));
+    case 'revenuePerSession':
+      return ratio(g('transactionRevenue'), g('sessions'));
+    case 'sessionsPerUser':
+      return ratio(g('sessions'), g('users'));
+    case 'eventsPerSessionWithEvent':
+      return ratio(g('totalEvents'), g('sessionsWithEvent'));
+    case 'avgEventValue':
+      return ratio(g('eventValue'), g('totalEvents'));
+    case 'avgPrice':
+      return ratio(g('itemRevenue'), g('itemQuantity'));
+    case 'avgQuantity':
+      return ratio(g('itemQuantity'), g('uniquePurchases'));
+  }
+}
+
+/** Stored units → report units. */
+function reportValue(metric: BaseMetric, stored: number): number {
+  if (MICRO_METRICS.has(metric)) return stored / 1_000_000;
+  if (MILLISECOND_METRICS.has(metric)) return stored / 1000;
+  return stored;
+}
+
+const isDerived = (name: string): name is DerivedMetric => Object.hasOwn(DERIVED_METRICS, name);
+const isCustomMetric = (name: string): boolean => {
+  const m = CUSTOM_METRIC.exec(name);
+  return m !== null && Number(m[1]) <= 200;
+};
+
+// ---- requests ----------------------------------------------------------------------
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day YYYY-MM-DD');
+const metricName = z.string().refine((m) => METRIC_NAMES.includes(m) || isCustomMetric(m), { message: 'must be a known metric (see METRIC_NAMES) or cm<N>' });
+const dimensionName = z.string().refine((d) => STANDARD_DIMENSIONS.includes(d) || isCustomDimension(d), { message: 'must be a known dimension or cd<N>' });
+const range = { property: z.string().min(1, 'must not be empty'), from: day, to: day };
+
+export const reportRequestSchema = z
+  .object({
+    ...range,
+    dimension: dimensionName.optional(),
+    metrics: z.array(metricName).min(1, 'must name at least one metric'),
+    limit: z.number().int().min(1).max(100_000).optional(),
+    offset: z.number().int().min(0).optional(),
+    orderBy: z.object({ metric: metricName, direction: z.enum(['asc', 'desc']) }).optional(),
+  })
+  .refine((r) => r.from <= r.to, { message: 'from: must not be after to', path: ['from'] });
+
+export const timeseriesRequestSchema = z
+  .object({ ...range, interval: z.enum(['day', 'hour']), metrics: z.array(metricName).min(1, 'must name at least one metric') })
+  .refine((r) => r.from <= r.to, { message: 'from: must not be after to', path: ['from'] })
+  .refine((r) => r.interval === 'day' || !r.metrics.some(isCustomMetric), { message: 'metrics: custom metrics have daily rollups only', path: ['metrics'] });
+
+export const realtimeRequestSchema = z.object({ property: z.string().min(1, 'must not be empty'), now: z.number().int('must be epoch milliseconds') });
+
+export const sessionsRequestSchema = z
+  .object({
+    ...range,
+    filters: z.record(dimensionName, z.string()).optional(),
+    limit: z.number().int().min(1).max(10_000).optional(),
+    offset: z.number().int().min(0).optional(),
+  })
+  .refine((r) => r.from <= r.to, { message: 'from: must not be after to', path: ['from'] });
+
+export type ReportRequest = z.input<typeof reportRequestSchema>;
+export type TimeseriesRequest = z.input<typeof timeseriesRequestSchema>;
+export type RealtimeRequest = z.input<typeof realtimeRequestSchema>;
+export type SessionsRequest = z.input<typeof sessionsRequestSchema>;
+
+export interface ReportRow {
+  dimension?: string;
+  metrics: Record<string, number>;
+}
+export interface Report {
+  rows: ReportRow[];
+  /** Rows before limit/offset. */
+  rowCount: number;
+  totals: Record<string, number>;
+}
+export interface Timeseries {
+  points: { period: string; metrics: Record<string, number> }[];
+  totals: Record<string, number>;
+}
+export interface RealtimeBreakdown {
+  users: number;
+  pages: { value: string; users: number }[];
+  sources: { value: string; users: number }[];
+  countries: { value: string; users: number }[];
+  devices: { value: string; users: number }[];
+}
+export interface Realtime {
+  activeUsers5: number;
+  activeUsers30: number;
+  /** The last 30 minutes, oldest first: distinct active clients per minute. */
+  perMinute: { minute: string; users: number }[];
+  last5: RealtimeBreakdown;
+  last30: RealtimeBreakdown;
+}
+export interface SessionSummary {
+  id: string;
+  client: string;
+  number: number;
+  day: string;
+  startedAt: number;
+  lastHitAt: number;
+  dimensions: Record<string, string>;
+  metrics: Record<string, number>;
+}
+
+export interface AnalyticsQueries {
+  report(request: ReportRequest): Promise<Report>;
+  timeseries(request: TimeseriesRequest): Promise<Timeseries>;
+  realtime(request: RealtimeRequest): Promise<Realtime>;
+  sessions(request: SessionsRequest): Promise<SessionSummary[]>;
+}
+
+// ---- assembly ----------------------------------------------------------------------
+
+/** The base metrics (and 'users') the requested metrics need. */
+function basesOf(metrics: readonly string[]): { base: Set<string>; custom: string[] } {
+  const base = new Set<string>();
+  const custom: string[] = [];
+  for (const m of metrics) {
+    if (isCustomMetric(m)) custom.push(m);
+    else if (isDerived(m)) for (const b of DERIVED_METRICS[m]) base.add(b);
+    else base.add(m);
+  }
+  return { base, custom };
+}
+
+function valuesOf(stored: readonly number[] | undefined, custom: Record<string, number> | undefined, users: number | undefined): Record<string, number> {
+  const v: Record<string, number> = {};
+  for (let i = 0; i < METRIC_COUNT; i++) v[BASE_METRICS[i]!] = reportValue(BASE_METRICS[i]!, stored?.[i] ?? 0);
+  if (custom !== undefined) for (const key in custom) v[key] = custom[key]! / 1_000_000;
+  v['users'] = users ?? 0;
+  return v;
+}
+
+function pick(metrics: readonly string[], v: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of metrics) out[m] = isDerived(m) ? derive(m, v) : (v[m] ?? 0);
+  return out;
+}
+
+const addStored = (target: number[], source: readonly number[]): void => {
+  for (let i = 0; i < METRIC_COUNT; i++) target[i] = (target[i] ?? 0) + (source[i] ?? 0);
+};
+
+function top(rows: Map<string, RealtimeActivity>, field: 'page' | 'source' | 'country' | 'device', n = 10): { value: string; users: number }[] {
+  const counts = new Map<string, number>();
+  for (const row of rows.values()) counts.set(row[field], (counts.get(row[field]) ?? 0) + 1);
+  return [...counts]
+    .map(([value, users]) => ({ value, users }))
+    .sort((a, b) => b.users - a.users || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+    .slice(0, n);
+}
+
+function breakdown(rows: readonly RealtimeActivity[], fromMinute: number): RealtimeBreakdown {
+  // Each client counts once, under its latest activity in the window.
+  const latest = new Map<string, RealtimeActivity>();
+  for (const row of rows) {
+    if (row.minute < fromMinute) continue;
+    const seen = latest.get(row.client);
+    if (seen === undefined || seen.minute <= row.minute) latest.set(row.client, row);
+  }
+  return { users: latest.size, pages: top(latest, 'page'), sources: top(latest, 'source'), countries: top(latest, 'country'), devices: top(latest, 'device') };
+}
+
+export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): AnalyticsQueries {
+  return {
+    async report(input) {
+      const request = reportRequestSchema.parse(input);
+      const dimension = request.dimension ?? '';
+      const { base, custom } = basesOf([...request.metrics, ...(request.orderBy ? [request.orderBy.metric] : [])]);
+      const rollups = await source.rollups(request.property, dimension, request.from, request.to);
+      const customRows = custom.length === 0 ? [] : await source.customRollups(request.property, dimension, request.from, request.to, custom);
+      const users = base.has('users') ? await source.users(request.property, dimension, request.from, request.to) : undefined;
+
+      const byValue = new Map<string, { stored: number[]; custom: Record<string, number> }>();
+      const entry = (value: string) => {
+        let found = byValue.get(value);
+        if (found === undefined) byValue.set(value, (found = { stored: new Array<number>(METRIC_COUNT).fill(0), custom: {} }));
+        return found;
+      };
+      for (const row of rollups) if (row.metrics.some((x) => x !== 0)) addStored(entry(row.value).stored, row.metrics);
+      for (const row of customRows) if (row.amount !== 0) entry(row.value).custom[row.metric] = (entry(row.value).custom[row.metric] ?? 0) + row.amount;
+      // Without a dimension there is always one row (the totals), even over an empty range.
+      if (dimension === '') entry('');
+
+      const totalStored = new Array<number>(METRIC_COUNT).fill(0);
+      const totalCustom: Record<string, number> = {};
+      const rows = [...byValue].map(([value, e]) => {
+        addStored(totalStored, e.stored);
+        for (const key in e.custom) totalCustom[key] = (totalCustom[key] ?? 0) + e.custom[key]!;
+        const v = valuesOf(e.stored, e.custom, users?.byValue.get(value));
+        return { value, v };
+      });
+      const order = request.orderBy ?? { metric: request.metrics[0]!, direction: 'desc' as const };
+      const sortValue = (v: Record<string, number>) => (isDerived(order.metric) ? derive(order.metric, v) : (v[order.metric] ?? 0));
+      rows.sort((a, b) => {
+        const d = sortValue(a.v) - sortValue(b.v);
+        if (d !== 0) return order.direction === 'asc' ? d : -d;
+        return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+      });
+      const offset = request.offset ?? 0;
+      const page = rows.slice(offset, offset + (request.limit ?? 1000));
+      const totals = pick(request.metrics, valuesOf(totalStored, totalCustom, users?.total));
+      return {
+        rows: page.map(({ value, v }) => (request.dimension === undefined ? { metrics: pick(request.metrics, v) } : { dimension: value, metrics: pick(request.metrics, v) })),
+        rowCount: rows.length,
+        totals,
+      };
+    },
+
+    async timeseries(input) {
+      const request = timeseriesRequestSchema.parse(input);
+      const { base, custom } = basesOf(request.metrics);
+      const wantUsers = base.has('users');
+      const days = daysBetween(request.from, request.to);
+      const periods = request.interval === 'day' ? days : days.flatMap((d) => Array.from({ length: 24 }, (_, h) => `${d}T${String(h).padStart(2, '0')}`));
+      const stored = request.interval === 'day' ? await source.dailyTotals(request.property, request.from, request.to) : await source.hourlyTotals(request.property, request.from, request.to);
+      const customRows = custom.length === 0 ? [] : await source.dailyCustomTotals(request.property, request.from, request.to, custom);
+      const users = !wantUsers
+        ? new Map<string, number>()
+        : request.interval === 'day'
+          ? await source.dailyUsers(request.property, request.from, request.to)
+          : await source.hourlyUsers(request.property, request.from, request.to);
+      const totalUsers = wantUsers ? (await source.users(request.property, '', request.from, request.to)).total : 0;
+
+      const byPeriod = new Map(stored.map((row) => [row.period, row.metrics]));
+      const customByPeriod = new Map<string, Record<string, number>>();
+      for (const row of customRows) {
+        const c = customByPeriod.get(row.period) ?? {};
+        c[row.metric] = (c[row.metric] ?? 0) + row.amount;
+        customByPeriod.set(row.period, c);
+      }
+      const totalStored = new Array<number>(METRIC_COUNT).fill(0);
+      const totalCustom: Record<string, number> = {};
+      const points = periods.map((period) => {
+        const s = byPeriod.get(period);
+        if (s !== undefined) addStored(totalStored, s);
+        const c = customByPeriod.get(period);
+        if (c !== undefined) for (const key in c) totalCustom[key] = (totalCustom[key] ?? 0) + c[key]!;
+        return { period, metrics: pick(request.metrics, valuesOf(s, c, users.get(period))) };
+      });
+      return { points, totals: pick(request.metrics, valuesOf(totalStored, totalCustom, totalUsers)) };
+    },
+
+    async realtime(input) {
+      const request = realtimeRequestSchema.parse(input);
+      const nowMinute = Math.floor(request.now / 60_000);
+      const rows = await source.realtime(request.property, nowMinute - 29, nowMinute);
+      const perMinute = Array.from({ length: 30 }, (_, i) => {
+        const minute = nowMinute - 29 + i;
+        const clients = new Set(rows.filter((r) => r.minute === minute).map((r) => r.client));
+        return { minute: new Date(minute * 60_000).toISOString(), users: clients.size };
+      });
+      const last5 = breakdown(rows, nowMinute - 4);
+      const last30 = breakdown(rows, nowMinute - 29);
+      return { activeUsers5: last5.users, activeUsers30: last30.users, perMinute, last5, last30 };
+    },
+
+    async sessions(input) {
+      const request = sessionsRequestSchema.parse(input);
+      const found = await source.sessions(request.property, request.from, request.to, request.filters ?? {}, request.limit ?? 100, request.offset ?? 0);
+      return found.map((s) => {
+        const v = valuesOf(s.totals, s.custom, undefined);
+        const metrics: Record<string, number> = {};
+        for (const m of BASE_METRICS) if (v[m] !== 0) metrics[m] = v[m]!;
+        for (const key in s.custom) metrics[key] = v[key]!;
+        return { id: s.id, client: s.client, number: s.number, day: s.day, startedAt: s.startedAt, lastHitAt: s.lastHitAt, dimensions: { ...s.dims }, metrics };
+      });
+    },
+  };
+}
+
+/** The queries of one stored version of the analytics projection (see the registry's active version). */
+export function createAnalyticsQueries(store: ReadStore, version: number): AnalyticsQueries {
+  if (store.kind === 'embedded') return createAnalyticsQueriesFrom(createEmbeddedReadSource(store, 'analytics', version));
+  throw new Error('analytics queries: no MongoDB read source yet');
+}

@@ -1,0 +1,20 @@
+// Chooses the read store from the configuration: the embedded SQLite file under the data
+// dir by default; MongoDB when MONGODB_URL is set (added with the MongoDB adapter).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../../platform/config.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { openEmbeddedReadStore } from './embedded.ts';
+import type { ReadStore } from './port.ts';
+
+export const EMBEDDED_READ_MODELS_FILE = 'readmodels.sqlite';
+
+export async function openReadStore(config: Pick<Config, 'WEBALYTIC_DATA_DIR' | 'MONGODB_URL'>, logger: Logger): Promise<ReadStore> {
+  if (config.MONGODB_URL) {
+    throw new Error('MONGODB_URL is set, but the MongoDB read store is not implemented yet; unset MONGODB_URL to use the embedded read store');
+  }
+  mkdirSync(config.WEBALYTIC_DATA_DIR, { recursive: true });
+  const file = join(config.WEBALYTIC_DATA_DIR, EMBEDDED_READ_MODELS_FILE);
+  logger.info({ readStore: 'embedded', file }, 'read store: embedded SQLite');
+  return openEmbeddedReadStore(file);
+}
