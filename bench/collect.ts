@@ -128,7 +128,9 @@ function nextHit(): { body: string; ua: string; ip: string } {
 // ---- the run ----------------------------------------------------------------------
 
 async function start(role: 'bare' | 'collector', dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(self, ['--serve', role, dataDir], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  // BENCH_PROFILE=dir writes a V8 CPU profile of the collector process there.
+  const profile = role === 'collector' && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = fork(self, ['--serve', role, dataDir], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (message: ChildMessage) => (message.type === 'listening' ? resolve(message.url) : reject(new Error('unexpected message'))));
     child.once('exit', (code) => reject(new Error(`${role} server exited with ${code}`)));

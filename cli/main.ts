@@ -4,10 +4,11 @@
 import { ConfigError, loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { UsageError, type Command } from './command.ts';
+import { projectionsCommand } from './commands/projections.ts';
 import { propertyCommand } from './commands/property.ts';
 import { startCommand } from './commands/start.ts';
 
-const commands: Command[] = [startCommand, propertyCommand];
+const commands: Command[] = [startCommand, propertyCommand, projectionsCommand];
 
 const mainHelp = () => `Usage: webalytic <command> [options]
 

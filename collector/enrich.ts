@@ -14,6 +14,7 @@ import { GEO_NOT_SET } from '../domain/hit.ts';
 import type { PropertySettings } from '../domain/property/settings.ts';
 import type { CookielessIds } from './cookieless.ts';
 import { geoFromGeoid, type GeoLookup } from './geo.ts';
+import { createLru } from './lru.ts';
 import { anonymiseIp } from './measurement-protocol/anonymise-ip.ts';
 
 /** `qt` above this many milliseconds (4 hours) drops the hit (ga-processing.md §1.5). */
@@ -80,6 +81,17 @@ const text = (params: HitParameters, key: string): string | undefined => {
 
 export function createEnricher(options: EnrichOptions): Enricher {
   const { geo, trustProxy, cookieless } = options;
+  // A site sees a few thousand distinct user agents: the bot regex runs once for each.
+  const bots = createLru<string, boolean>(10_000);
+  const isBot = (userAgent: string): boolean => {
+    if (userAgent === '') return false;
+    let flagged = bots.get(userAgent);
+    if (flagged === undefined) {
+      flagged = isbot(userAgent);
+      bots.set(userAgent, flagged);
+    }
+    return flagged;
+  };
 
   return (params, facts, property, index = 0) => {
     const qt = params.qt;
@@ -129,7 +141,7 @@ export function createEnricher(options: EnrichOptions): Enricher {
       ip: storedIp,
       geo: location,
       userAgent,
-      isBot: userAgent !== '' && isbot(userAgent),
+      isBot: isBot(userAgent),
     };
     return { ok: true, hit, anonymisedIp: storedIp };
   };

@@ -246,7 +246,7 @@ export function createCollectorHandler(options: CollectorOptions): CollectorHand
         }
         if (!parsed.valid || extraMessages.length > 0) {
           counters.dropped += 1;
-          if (!debug) logger.debug({ path, messages: [...parsed.messages, ...extraMessages].map((m) => m.description) }, 'hit dropped');
+          if (!debug && logger.isLevelEnabled('debug')) logger.debug({ path, messages: [...parsed.messages, ...extraMessages].map((m) => m.description) }, 'hit dropped');
         }
         if (debug) {
           results.push(extraMessages.length > 0 ? { hit: hitText, parsed, extraMessages } : { hit: hitText, parsed });
@@ -337,8 +337,10 @@ export function createCollectorHandler(options: CollectorOptions): CollectorHand
       }
       req.on('data', onData);
       req.once('end', () => finish({ kind: 'ok', text: decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes)) }));
-      req.once('aborted', () => finish({ kind: 'aborted' }));
       req.once('error', () => finish({ kind: 'aborted' }));
+      req.once('close', () => {
+        if (!req.complete) finish({ kind: 'aborted' }); // the client went away mid-body
+      });
     });
   }
 

@@ -3,6 +3,7 @@
 // read with parseEvent; docs/events.schema.json is the same contract as JSON Schema
 // (regenerate with `npm run contract`, checked by contract.test.ts).
 import { z } from 'zod';
+import { accessEventSchemas } from './access/events.ts';
 import { clientEventSchemas } from './client/events.ts';
 import { erasureEventSchemas } from './erasure/events.ts';
 import { formatIssues, friendlyErrors } from './property/issues.ts';
@@ -15,7 +16,7 @@ export const CONTRACT_ID = 'urn:webalytic:event-contract';
 /** `PascalCaseName.v<N>`: past-tense name, then the version of its data shape. */
 export const EVENT_TYPE_PATTERN = /^[A-Z][A-Za-z0-9]*\.v[1-9][0-9]*$/;
 
-export const eventSchemas = { ...clientEventSchemas, ...propertyEventSchemas, ...erasureEventSchemas };
+export const eventSchemas = { ...clientEventSchemas, ...propertyEventSchemas, ...erasureEventSchemas, ...accessEventSchemas };
 
 export type EventType = keyof typeof eventSchemas;
 export type EventData<K extends EventType> = z.output<(typeof eventSchemas)[K]>;
@@ -30,6 +31,7 @@ export const STREAM_CATEGORIES: Readonly<Record<string, readonly EventType[]>> =
   client: (Object.keys(clientEventSchemas) as EventType[]).sort(),
   property: (Object.keys(propertyEventSchemas) as EventType[]).sort(),
   erasure: (Object.keys(erasureEventSchemas) as EventType[]).sort(),
+  apikey: (Object.keys(accessEventSchemas) as EventType[]).sort(),
 };
 
 export const isEventType = (type: string): type is EventType => Object.hasOwn(eventSchemas, type);
@@ -94,7 +96,7 @@ export function eventContractJsonSchema(): JsonSchema {
     title: 'Webalytic domain events',
     description:
       'Every event Webalytic appends to its event store, as stored: `type` is the versioned event type name, `data` its payload. ' +
-      'Client events live in `client-…` streams, property events in `property-<tid>` streams, erasures in `erasure-<tid>` streams (see x-stream-categories). ' +
+      'Client events live in `client-…` streams, property events in `property-<tid>` streams, erasures in `erasure-<tid>` streams, API key events in `apikey-<keyId>` streams (see x-stream-categories). ' +
       'A version never changes incompatibly: a breaking change is a new type name ending in `.v<N+1>`.',
     version: CONTRACT_VERSION,
     'x-stream-categories': STREAM_CATEGORIES,

@@ -35,6 +35,7 @@ for (const [name, value, rule] of [
   ['COLLECT_MAX_IN_FLIGHT', '0', 'must be at least 1'],
   ['COLLECT_MAX_IN_FLIGHT', '2.5', 'must be an integer'],
   ['REQUEST_TIMEOUT_MS', '10', 'must be 1000 to 600000'],
+  ['ADMIN_API_KEY', 'too-short-key', 'must be at least 24 characters'],
 ] as const) {
   test(`bad ${name}=${value} stops the start with a line naming the variable and the rule`, () => {
     try {
@@ -74,6 +75,18 @@ test('collector variables are parsed: TRUST_PROXY words, 0 turns the rate limit 
 test('describeConfig masks credentials in URLs', () => {
   const described = describeConfig(loadConfig({ MONGODB_URL: 'mongodb://admin:s3cret@db:27017/' }));
   assert.equal(described.MONGODB_URL, 'mongodb://***@db:27017/');
+});
+
+test('ADMIN_API_KEY: optional, kept when long enough, masked by describeConfig', () => {
+  assert.equal(loadConfig({}).ADMIN_API_KEY, undefined);
+  assert.equal(loadConfig({ ADMIN_API_KEY: '' }).ADMIN_API_KEY, undefined);
+  const key = 'k3y-0123456789-abcdefghij';
+  const config = loadConfig({ ADMIN_API_KEY: key });
+  assert.equal(config.ADMIN_API_KEY, key);
+  const described = describeConfig(config);
+  assert.equal(described.ADMIN_API_KEY, '***');
+  assert.not.ok(JSON.stringify(described).includes(key), 'the key never reaches the log');
+  assert.equal(describeConfig(loadConfig({})).ADMIN_API_KEY, undefined);
 });
 
 test.run();

@@ -42,6 +42,13 @@ export const configSchema = z.object({
   COLLECT_MAX_IN_FLIGHT: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').default(5000),
   /** Whole-request timeout (headers and body), milliseconds. */
   REQUEST_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(1000, 'must be 1000 to 600000').max(600_000, 'must be 1000 to 600000').default(10_000),
+  /** Bearer key of the admin API (POST /api/v1/import); unset: that API answers 503. */
+  ADMIN_API_KEY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || v.length >= 24, { message: 'must be at least 24 characters' }),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -67,5 +74,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** For the start-up log line: URLs lose their credentials. */
 export function describeConfig(config: Config): Record<string, string | number | boolean | undefined> {
   const mask = (url: string | undefined) => url?.replace(/\/\/([^@/]*)@/, '//***@');
-  return { ...config, EVENTSTORE_URL: mask(config.EVENTSTORE_URL), MONGODB_URL: mask(config.MONGODB_URL) };
+  return {
+    ...config,
+    EVENTSTORE_URL: mask(config.EVENTSTORE_URL),
+    MONGODB_URL: mask(config.MONGODB_URL),
+    ADMIN_API_KEY: config.ADMIN_API_KEY === undefined ? undefined : '***',
+  };
 }

@@ -18,10 +18,16 @@ import { openPropertyDirectory, type PropertyDirectory } from '../collector/prop
 import { createHitRecorder } from '../collector/record-hit.ts';
 import { openEventStore } from '../storage/eventstore/open.ts';
 import type { EventStore } from '../storage/eventstore/port.ts';
+import { openReadStore } from '../storage/readstore/open.ts';
+import type { ReadStore } from '../storage/readstore/port.ts';
+import { startProjections } from '../projections/index.ts';
+import { projections as projectionCatalog } from '../projections/catalog.ts';
 
 export interface RunningSystem {
   url: string;
   eventStore: EventStore;
+  readStore: ReadStore;
+  projections: Awaited<ReturnType<typeof startProjections>>;
   properties: PropertyDirectory;
   collector: CollectorHandler;
   /** The Express app behind the collector: other parts mount their routes on it. */
@@ -44,6 +50,12 @@ export async function startSystem(config: Config, logger: Logger, options: Syste
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
+    const readStore = await openReadStore(config, logger);
+    cleanups.push(() => readStore.close());
+    // Cleanups run in reverse: the runners stop (committing or abandoning their batch) before the stores close.
+    const projections = await startProjections({ projections: projectionCatalog, eventStore, readStore, logger });
+    cleanups.push(() => projections.stop());
+
     const geo = await openGeoLookup(config.GEOIP_DB, logger);
     const cookieless = openCookielessIds({ file: join(config.WEBALYTIC_DATA_DIR, COOKIELESS_SALT_FILE), logger });
     cleanups.push(() => cookieless.close());
@@ -102,6 +114,8 @@ export async function startSystem(config: Config, logger: Logger, options: Syste
     return {
       url: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`,
       eventStore,
+      readStore,
+      projections,
       properties,
       collector,
       app,

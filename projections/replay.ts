@@ -60,7 +60,7 @@ export interface ReplayOptions {
 export type ReplayOutcome =
   /** Built and made active. */
   | 'switched'
-  /** The code version was already the active one: nothing to build. */
+  /** The code version was already the active one (or another process built and switched to it meanwhile). */
   | 'up-to-date'
   /** Stopped before the switch (signal, or stopped from outside); the serving version is untouched. */
   | 'interrupted'
@@ -121,7 +121,8 @@ export async function dropVersion(options: DropVersionOptions): Promise<boolean>
       logger.warn({ projection: projection.name, version }, 'version still in use; not dropped (a later start drops it)');
       return false;
     }
-    await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+    // Not unref'd: a CLI whose only work left is this wait must not exit in the middle of it.
+    await new Promise((resolve) => setTimeout(resolve, retryMs));
   }
   try {
     const sink = await projection.openSink(readStore, version, logger);
@@ -192,7 +193,8 @@ export async function replayProjection(options: ReplayOptions): Promise<ReplayRe
     if (finished && !final) return;
     const unit = eventStore.kind === 'embedded' ? 'events' : 'log bytes';
     const total = positionOrdinal(head) ?? 0;
-    const done = Math.min(total, positionOrdinal(status.position) ?? 0);
+    // Caught up and switched means the log was read to the head, even past the last event the filter passed.
+    const done = final && switched ? total : Math.min(total, positionOrdinal(status.position) ?? 0);
     const elapsed = Math.max(0.001, (at - started) / 1000);
     const eventsPerSecond = status.eventsApplied / elapsed;
     // Progress along the log per second: ETA works for any unit.
@@ -227,6 +229,8 @@ export async function replayProjection(options: ReplayOptions): Promise<ReplayRe
     now,
     leaseMs,
     ...(options.leaseRetryMs === undefined ? {} : { leaseRetryMs: options.leaseRetryMs }),
+    // Another process (a server on the same code) may be building this version: once it made it active, stop waiting.
+    keepWaiting: async () => (await registry.activeVersion(name)) !== version,
     onStatus: (status) => {
       if (firstDone === undefined && status.state === 'catching-up') firstDone = positionOrdinal(status.position) ?? 0;
       void report(status, false);
@@ -257,7 +261,7 @@ export async function replayProjection(options: ReplayOptions): Promise<ReplayRe
 
   const summary = { eventsApplied: final.eventsApplied, status: final };
   if (final.state === 'failed') return result('failed', summary);
-  if (!switched) return result('interrupted', summary);
+  if (!switched) return result((await registry.activeVersion(name)) === version ? 'up-to-date' : 'interrupted', summary);
   let droppedPrevious = false;
   if (previous !== undefined && options.dropPrevious !== false) {
     droppedPrevious = await dropVersion({

@@ -57,6 +57,8 @@ export interface ProjectionRunnerOptions {
   leaseMs?: number;
   /** How often a runner waiting for the lease tries again, ms. Default leaseMs / 3. */
   leaseRetryMs?: number;
+  /** First delay before resubscribing after the subscription broke, doubling up to 30 s. Default 250 ms. */
+  retryBaseMs?: number;
   /** Status saved to the registry at most this often between state changes, ms. Default 1 s. */
   statusSaveMs?: number;
   /** Status logged (info) this often, ms. Default 30 s. */
@@ -67,6 +69,8 @@ export interface ProjectionRunnerOptions {
   onBatch?: (batch: BatchCommitted) => void;
   /** Called once, after the first caught-up batch committed. Default: continue. */
   onCaughtUp?: () => Promise<CaughtUpDecision>;
+  /** Asked before each new lease attempt while another owner holds it; false stops the runner. */
+  keepWaiting?: () => Promise<boolean>;
 }
 
 export interface ProjectionRunner {
@@ -105,6 +109,7 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
   const leaseMs = options.leaseMs ?? 15_000;
   const leaseRetryMs = options.leaseRetryMs ?? Math.max(10, Math.floor(leaseMs / 3));
   const statusSaveMs = options.statusSaveMs ?? 1000;
+  const retryBaseMs = options.retryBaseMs ?? 250;
   const logIntervalMs = options.logIntervalMs ?? 30_000;
   const logger = options.logger.child({ projection: name, version });
 
@@ -137,6 +142,9 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
   let lastSaved = 0;
   let keeper: NodeJS.Timeout | undefined;
   let keeping = false;
+  /** Set once the subscription is open: later errors (a dropped connection) are retried, not fatal. */
+  let subscribed = false;
+  let retries = 0;
 
   // --- status -------------------------------------------------------------------
 
@@ -200,8 +208,8 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
   const pause = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       if (stopping) return resolve();
+      // Not unref'd: a process whose only work is waiting for the lease must keep waiting.
       const timer = setTimeout(resolve, ms);
-      timer.unref();
       wakePause = () => {
         clearTimeout(timer);
         resolve();
@@ -218,6 +226,11 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
       }
       const holder = await registry.leaseHolder(name, version, at);
       if (status.state !== 'waiting' || status.leaseHolder !== holder?.owner) update({ state: 'waiting', leaseHolder: holder?.owner });
+      if (options.keepWaiting && !(await options.keepWaiting())) {
+        stopping = true;
+        stopReason = 'stopped waiting for the lease';
+        break;
+      }
       await pause(leaseRetryMs);
     }
     return false;
@@ -287,6 +300,7 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
       return false;
     }
     const ms = performance.now() - started;
+    retries = 0;
     const committedAt = now();
     for (const event of batch) latency.add(committedAt - event.created);
     rate.add(committedAt, batch.length);
@@ -302,6 +316,7 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
   }
 
   async function project(): Promise<Outcome> {
+    subscribed = false;
     update({ state: 'starting', leaseHolder: undefined });
     sink ??= await projection.openSink(readStore, version, logger);
     await registry.recordVersion(name, version, now());
@@ -312,6 +327,7 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
 
     const current = eventStore.subscribeToAll({ ...(from === undefined ? {} : { fromPosition: from }), filter: projection.filter });
     subscription = current;
+    subscribed = true;
     if (stopping) await current.close();
     const iterator = current[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<SubscriptionMessage>> | undefined;
@@ -351,8 +367,9 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
           live = true;
           if (status.state !== 'live') update({ state: 'live' });
           if (!caughtUpHandled) {
-            caughtUpHandled = true;
+            // Marked handled only once it succeeded: if it throws, the resubscription calls it again.
             const decision = (await options.onCaughtUp?.()) ?? { next: 'continue' };
+            caughtUpHandled = true;
             if (decision.role && decision.role !== status.role) update({ role: decision.role });
             if (decision.next === 'stop') {
               stopping = true;
@@ -395,7 +412,18 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
     try {
       while (!stopping) {
         if (!(await acquire())) break;
-        const outcome = await project();
+        let outcome: Outcome;
+        try {
+          outcome = await project();
+        } catch (error) {
+          if (!subscribed || failure || stopping) throw error;
+          // The event store went away (a dropped connection): resubscribe from the checkpoint, backing off.
+          retries += 1;
+          const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(retries - 1, 7));
+          logger.warn({ err: error, retryInMs: delay }, 'projection subscription failed; resubscribing from the checkpoint');
+          await pause(delay);
+          continue;
+        }
         if (failure || outcome !== 'lease-lost') break;
         update({ state: 'waiting' });
       }

@@ -12,9 +12,11 @@ import { mountRoutes, type AnyRoute } from './http/route.ts';
 import { createAuthenticator } from './keys/authenticate.ts';
 import type { ApiKeyDirectory } from './keys/directory.ts';
 import { keyRoutes } from './keys/routes.ts';
+import { eventsStreamRoute } from './routes/events-stream.ts';
 import { openApiRoute } from './routes/openapi.ts';
 import { projectionRoutes } from './routes/projections.ts';
 import { propertyRoutes } from './routes/properties.ts';
+import { rawRoutes } from './routes/raw.ts';
 
 /** The largest JSON body the API reads. */
 export const JSON_BODY_LIMIT = '1mb';
@@ -66,6 +68,8 @@ export interface ReadApiDeps {
   validateResponses?: boolean;
   /** Wrong keys one address may send per minute before it gets 429s. Default 10. */
   failedAuthPerMinute?: number;
+  /** Aborted at shutdown: ends long-lived answers (the live event stream), which would keep server.close() waiting. */
+  signal?: AbortSignal;
 }
 
 /** The ADMIN_API_KEY setting, if this configuration has one (optional, so read without assuming the field exists). */
@@ -76,8 +80,14 @@ function adminKeyOf(config: Config): string | undefined {
 
 /** Every route of the read API, the OpenAPI document's included. */
 export function readApiRoutes(deps: ReadApiDeps): AnyRoute[] {
-  const routes: AnyRoute[] = [...propertyRoutes(deps), ...projectionRoutes(deps), ...keyRoutes(deps)];
-  // Other areas' routes are added here (query, realtime, raw data, live stream).
+  const routes: AnyRoute[] = [
+    ...propertyRoutes(deps),
+    ...projectionRoutes(deps),
+    ...keyRoutes(deps),
+    ...rawRoutes(deps),
+    eventsStreamRoute(deps, deps.signal ? { signal: deps.signal } : {}),
+    // The stats query and realtime routes join here.
+  ];
   routes.push(openApiRoute(() => routes));
   return routes;
 }

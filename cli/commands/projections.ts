@@ -184,7 +184,7 @@ async function withStores(context: CommandContext, work: (stores: Stores) => Pro
 }
 
 /** The runner's info lines would tear the progress bar apart: keep warnings and errors unless debugging. */
-const quiet = (logger: Logger): Logger => (logger.isLevelEnabled('debug') ? logger : logger.child({}, { level: 'warn' }));
+const quiet = (logger: Logger): Logger => (logger.isLevelEnabled('info') && !logger.isLevelEnabled('debug') ? logger.child({}, { level: 'warn' }) : logger);
 
 function positiveInteger(option: string, value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a positive integer`);

@@ -12,7 +12,7 @@ import { openGeoLookup } from '../geo.ts';
 import { createCollectorHandler, type CollectorHandler, type CollectorOptions } from '../http.ts';
 import { openPropertyDirectory, type PropertyDirectory } from '../property-directory.ts';
 import { createHitRecorder } from '../record-hit.ts';
-import { createProperty, GEOIP_TEST_DB, NOW, openTempStore, tempDir } from './support.ts';
+import { CHROME_UA, createProperty, GEOIP_TEST_DB, NOW, openTempStore, tempDir } from './support.ts';
 
 export interface Harness {
   url: string;
@@ -62,23 +62,37 @@ export async function startCollector(options: HarnessOptions = {}): Promise<Harn
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  let stopped: Promise<void> | undefined;
+  const harness: Harness = {
     url,
     server,
     store,
     properties,
     collector,
     clock,
-    async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      cookieless.close();
-      await properties.close();
-      await store.close();
+    stop() {
+      stopped ??= (async () => {
+        running.delete(harness);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        cookieless.close();
+        await properties.close();
+        await store.close();
+      })();
+      return stopped;
     },
   };
+  running.add(harness);
+  return harness;
+}
+
+const running = new Set<Harness>();
+
+/** Stops what a failed test left running, so the suite reports instead of hanging. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((harness) => harness.stop()));
 }
 
 /** A typical analytics.js pageview payload. */
@@ -101,5 +115,6 @@ export const post = (url: string, body: string | Uint8Array, headers: Record<str
   fetch(url, {
     method: 'POST',
     body: typeof body === 'string' ? body : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength),
-    headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+    // A browser's user agent: fetch's own ('node') is a bot to isbot.
+    headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': CHROME_UA, ...headers },
   });

@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLogger } from '../../platform/logger.ts';
 import { readCheckpoint } from '../checkpoints-embedded.ts';
+import { startProjections } from '../index.ts';
 import { registryFor } from '../registry.ts';
 import { replayProjection, type ReplayProgress } from '../replay.ts';
 import { startProjection, type ProjectionRunner } from '../runner.ts';
@@ -167,6 +168,20 @@ test('a replay with --fresh starts over; a failing replay leaves the active vers
   assert.is(failed.outcome, 'failed');
   assert.is(failed.status?.error?.eventType, 'Poison');
   assert.is(await registry.activeVersion(NAME), 2);
+});
+
+test('a replay of a version another process is building waits for it, and ends once that one switched', async () => {
+  await serveVersion1(2000);
+  // A server on the new code rebuilds version 2 in the background and holds its lease.
+  const server = await startProjections({ projections: [createCountProjection({ version: 2 })], eventStore: stores.eventStore, readStore: stores.readStore, logger, leaseMs: 300, owner: 'server' });
+  const progress: ReplayProgress[] = [];
+  const result = await guard(replayV2({ leaseRetryMs: 10, onProgress: (p) => progress.push(p) }), 'the waiting replay');
+  assert.is(result.outcome, 'up-to-date');
+  assert.is(result.eventsApplied, 0, 'it never wrote');
+  assert.ok(progress.some((p) => p.leaseHolder === 'server'));
+  assert.is(await registryFor(stores.readStore).activeVersion(NAME), 2);
+  await server.stop();
+  assert.equal(readCounts(stores.readStore.db, NAME, 2), await countsFromLog(stores.eventStore, 'head'));
 });
 
 test.run();

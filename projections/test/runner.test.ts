@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLogger } from '../../platform/logger.ts';
+import type { EventStore } from '../../storage/eventstore/port.ts';
 import { readCheckpoint } from '../checkpoints-embedded.ts';
 import { projectionsOverview } from '../overview.ts';
 import { registryFor } from '../registry.ts';
@@ -160,6 +161,37 @@ test('lag: position behind the head and append-to-commit latency', async () => {
   assert.is(version?.position, last);
   assert.is(version?.headPosition, head);
   assert.is(version?.eventsBehind, 30);
+});
+
+test('a subscription that breaks is resumed from the checkpoint, without loss or double count', async () => {
+  const head = await appendTestEvents(stores.eventStore, 1500);
+  // The real store, with its first subscription breaking after 450 messages (a dropped connection).
+  let subscriptions = 0;
+  const flaky: EventStore = {
+    ...stores.eventStore,
+    headPosition: () => stores.eventStore.headPosition(),
+    readAll: (options) => stores.eventStore.readAll(options),
+    subscribeToAll(options) {
+      const inner = stores.eventStore.subscribeToAll(options);
+      if ((subscriptions += 1) > 1) return inner;
+      return {
+        close: () => inner.close(),
+        async *[Symbol.asyncIterator]() {
+          let delivered = 0;
+          for await (const message of inner) {
+            if ((delivered += 1) > 450) throw new Error('connection reset');
+            yield message;
+          }
+        },
+      };
+    },
+  };
+  const runner = startProjection({ projection: createCountProjection(), eventStore: flaky, readStore: stores.readStore, logger: silentLogger(), batchSize: 100, retryBaseMs: 5 });
+  runners.push(runner);
+  await guard(runner.waitForPosition(head), 'the resubscribed runner to catch up');
+  assert.is(subscriptions, 2);
+  assert.is(runner.snapshot().eventsApplied, 1500);
+  assert.equal(readCounts(stores.readStore.db, NAME, 1), await countsFromLog(stores.eventStore, 'head'));
 });
 
 test.run();

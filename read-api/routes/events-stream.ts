@@ -65,6 +65,8 @@ export interface EventsStreamOptions {
   retryMs?: number;
   /** Aborting it ends every open stream (shutdown: an open stream would keep server.close() waiting). */
   signal?: AbortSignal;
+  /** Called each time a stream waits for a slow client's socket to drain (observability, tests). */
+  onBackpressure?: () => void;
 }
 
 /** The stream filter: the store's prefix filter narrows the read; `visible` is exact (`property-UA-1-1` must not match `property-UA-1-10`). */
@@ -125,7 +127,7 @@ export function eventsStreamRoute(deps: Pick<ReadApiDeps, 'eventStore' | 'logger
         throw error;
       }
 
-      const sse = openSseStream(res, { heartbeatMs, retryMs });
+      const sse = openSseStream(res, { heartbeatMs, retryMs, ...(options.onBackpressure ? { onBackpressure: options.onBackpressure } : {}) });
       const stop = (): void => sse.end();
       if (options.signal?.aborted) stop();
       options.signal?.addEventListener('abort', stop, { once: true });

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Logger } from '../../platform/logger.ts';
 import type { Projection } from '../../projections/projection.ts';
-import { replayProjection } from '../../projections/replay.ts';
+import { replayProjection, type ReplayOptions } from '../../projections/replay.ts';
 import type { ProjectionStatus } from '../../projections/status.ts';
 import type { EventStore } from '../../storage/eventstore/port.ts';
 import type { ReadStore } from '../../storage/readstore/port.ts';
@@ -25,6 +25,7 @@ const projectionStatusSchema = z
     eventsBehindCapped: z.boolean().optional(),
     eventsApplied: z.number().int(),
     batches: z.number().int(),
+    lastBatch: z.object({ events: z.number().int(), ms: z.number(), at: z.number() }).optional().describe('The last committed batch: its size, duration and time.'),
     eventsPerSecond: z.number().optional(),
     latencyMs: z.object({ last: z.number(), p50: z.number(), p95: z.number(), samples: z.number().int() }).optional().describe('Append-to-commit time of recent events.'),
     error: z.object({ message: z.string(), position: z.string().optional(), eventId: z.string().optional(), eventType: z.string().optional() }).optional(),
@@ -128,10 +129,19 @@ export interface ProjectionsHandleOptions {
   readStore: ReadStore;
   logger: Logger;
   now?: () => number;
+  /** Passed to every replay (tests shorten leases; `dropPrevious: false` keeps the old version's tables). */
+  replayOptions?: Partial<Pick<ReplayOptions, 'batchSize' | 'leaseMs' | 'leaseRetryMs' | 'dropPrevious' | 'dropWaitMs' | 'progressMs'>>;
+}
+
+export interface ProjectionsHandleAdapter extends ProjectionsHandle {
+  /** Resolves with the final state once the running replay of `name` (if any) has ended. */
+  settled(name: string): Promise<ReplayState | undefined>;
+  /** Interrupts running replays cleanly (the serving versions stay) and waits for them. */
+  stop(): Promise<void>;
 }
 
 /** A ProjectionsHandle over running projections: replays run in the background, one per projection at a time. */
-export function createProjectionsHandle(options: ProjectionsHandleOptions): ProjectionsHandle & { stop(): Promise<void> } {
+export function createProjectionsHandle(options: ProjectionsHandleOptions): ProjectionsHandleAdapter {
   const now = options.now ?? Date.now;
   const replays = new Map<string, ReplayState>();
   const running = new Map<string, { abort: AbortController; done: Promise<void> }>();
@@ -150,6 +160,7 @@ export function createProjectionsHandle(options: ProjectionsHandleOptions): Proj
         readStore: options.readStore,
         logger: options.logger,
         signal: abort.signal,
+        ...options.replayOptions,
         ...(options.now ? { now: options.now } : {}),
         onProgress(progress) {
           Object.assign(state, {
@@ -184,6 +195,11 @@ export function createProjectionsHandle(options: ProjectionsHandleOptions): Proj
       return { started: true };
     },
     async replayProgress(name) {
+      const state = replays.get(name);
+      return state ? { ...state } : undefined;
+    },
+    async settled(name) {
+      await running.get(name)?.done;
       const state = replays.get(name);
       return state ? { ...state } : undefined;
     },

@@ -5,7 +5,7 @@
 // client stream is deleted. A crash between the two leaves the stream in place and
 // the erasure recorded; repeating the DELETE finishes it (and records it again, which
 // the projections treat as idempotent). A DELETE for a stream that holds nothing (never
-// seen, or already erased) records nothing and answers 204.
+// seen, or already erased) records nothing and answers `erased: false`.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { clientStreamName } from '../../domain/client/stream.ts';
@@ -64,8 +64,12 @@ const clientEventsSchema = z.object({
 
 const erasureSchema = z.object({
   property: z.string(),
-  stream: z.string().describe('The erased client stream.'),
-  erasure: z.object({ stream: z.string(), type: z.literal('ClientErased.v1'), position: z.string() }).describe('The erasure event the projections act on.'),
+  stream: z.string().describe('The client stream.'),
+  erased: z.boolean().describe('false when the stream held nothing (never seen, or already erased): nothing was recorded.'),
+  erasure: z
+    .object({ stream: z.string(), type: z.literal('ClientErased.v1'), position: z.string() })
+    .nullable()
+    .describe('The erasure event the projections act on; wait for the projections to pass `position` to see the visitor gone from reports.'),
 });
 
 async function propertySettings(store: EventStore, propertyId: string): Promise<PropertySettings> {
@@ -140,27 +144,24 @@ export function rawRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'now'>): AnyRou
     description:
       'Records `ClientErased.v1` in `erasure-<tid>`, then deletes the client stream from the event store (the embedded store removes ' +
       'the rows; EventStoreDB at its next scavenge). The projections remove the visitor from every read model when they read the ' +
-      'erasure event. 202 with the erasure; 204 when there was nothing to erase (idempotent).',
+      'erasure event. Idempotent: when there is nothing (left) to erase, `erased` is false and nothing is recorded.',
     tags: ['raw'],
     auth: { role: 'admin' },
     params: clientParams,
     query: z.object(identityQuery),
     response: erasureSchema,
     status: 202,
-    async handler({ params, query, res }) {
+    async handler({ params, query }) {
       const settings = await propertySettings(store, params.property);
       const stream = streamOf(settings, params.clientId, query.identity);
       let exists = false;
       for await (const _event of store.readStream(stream, { direction: 'backwards', maxCount: 1 })) exists = true;
-      if (!exists) {
-        res.status(204).end();
-        return;
-      }
+      if (!exists) return { property: settings.id, stream, erased: false, erasure: null };
       const event = clientErased(settings.id, stream, now());
       const erasureStream = erasureStreamName(settings.id);
       const recorded = await store.append(erasureStream, [{ id: randomUUID(), type: event.type, data: event.data }]);
       await store.deleteStream(stream);
-      return { property: settings.id, stream, erasure: { stream: erasureStream, type: event.type, position: recorded.position } };
+      return { property: settings.id, stream, erased: true, erasure: { stream: erasureStream, type: event.type, position: recorded.position } };
     },
   });
 

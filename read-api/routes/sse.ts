@@ -38,6 +38,8 @@ export interface SseOptions {
   retryMs: number;
   /** A `: ping` comment this often, so proxies and clients see the connection alive. 0: none. */
   heartbeatMs: number;
+  /** Called each time a send waits for the socket to drain (observability, tests). */
+  onBackpressure?: () => void;
 }
 
 export function openSseStream(res: ServerResponse, options: SseOptions): SseStream {
@@ -82,9 +84,11 @@ export function openSseStream(res: ServerResponse, options: SseOptions): SseStre
   async function send(message: SseMessage): Promise<boolean> {
     if (closed) return false;
     if (!res.write(formatSseMessage(message))) {
-      await new Promise<void>((resolve) => {
+      const waiting = new Promise<void>((resolve) => {
         drained = resolve;
       });
+      options.onBackpressure?.();
+      await waiting;
     }
     return !closed;
   }

@@ -40,6 +40,8 @@ export interface TestApi {
   keys: ApiKeyDirectory;
   /** Every log line the API wrote (JSON text), at debug level. */
   logs: string[];
+  /** Resolves with the first log line (already written or to come) that `match` accepts. */
+  logged(match: (line: string) => boolean): Promise<string>;
   /** The clock the API reads; tests move it with `clock.now = ...`. */
   clock: { now: number };
   /** The Express app: the read API at /api/v1, then the /api fallback. */
@@ -54,12 +56,18 @@ export interface TestApiOptions {
   /** Everything else of ReadApiDeps (projections, publicUrl, ...). */
   deps?: Partial<Omit<ReadApiDeps, 'config' | 'logger' | 'eventStore' | 'readStore' | 'keys'>>;
   env?: Record<string, string>;
+  /** Runs on the fresh stores before the API starts (e.g. to start projections) and adds to its deps. */
+  setup?(stores: { eventStore: EmbeddedEventStore; readStore: EmbeddedReadStore; logger: Logger }): Promise<Partial<ReadApiDeps>>;
 }
 
-function captureLogger(lines: string[]): Logger {
+function captureLogger(lines: string[], listeners: Set<(line: string) => void>): Logger {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line === '') continue;
+        lines.push(line);
+        for (const listener of listeners) listener(line);
+      }
       done();
     },
   });
@@ -70,12 +78,15 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const dir = tempDir();
   const config = loadConfig({ WEBALYTIC_DATA_DIR: dir, ...options.env });
   const logs: string[] = [];
-  const logger = captureLogger(logs);
+  const listeners = new Set<(line: string) => void>();
+  const logger = captureLogger(logs, listeners);
   const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite'), logger });
   const readStore = openEmbeddedReadStore(join(dir, 'read.sqlite'));
   const keys = openApiKeyDirectory({ store: eventStore, logger });
   await keys.ready;
+  const extra = options.setup ? await options.setup({ eventStore, readStore, logger }) : {};
   const clock = { now: NOW };
+  const shutdown = new AbortController();
   const app = express();
   app.disable('x-powered-by');
   app.use(
@@ -89,7 +100,9 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       now: () => clock.now,
       adminApiKey: BOOTSTRAP_KEY,
       validateResponses: true,
+      signal: shutdown.signal,
       ...options.deps,
+      ...extra,
     }),
   );
   app.use('/api', ...apiFallback(logger));
@@ -104,6 +117,18 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     readStore,
     keys,
     logs,
+    logged(match) {
+      const found = logs.find(match);
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise((resolve) => {
+        const listener = (line: string): void => {
+          if (!match(line)) return;
+          listeners.delete(listener);
+          resolve(line);
+        };
+        listeners.add(listener);
+      });
+    },
     clock,
     app,
     async issueKey(role, propertyIds = [], name) {
@@ -119,6 +144,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       } as PropertyCommand);
     },
     async close() {
+      shutdown.abort();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

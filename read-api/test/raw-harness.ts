@@ -1,7 +1,7 @@
 // Test support for the raw-data and live-stream endpoints: a real embedded event store
 // in a temp dir, properties made through the property aggregate, hits recorded through
-// the collector's enricher and hit recorder, real API keys, and the routes mounted the
-// way createReadApi mounts them, on a real HTTP server on 127.0.0.1. Test code only.
+// the collector's enricher and hit recorder, real API keys, and the read API router
+// (createReadApi) on a real HTTP server on 127.0.0.1. Test code only.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,9 +14,12 @@ import { createEnricher } from '../../collector/enrich.ts';
 import { notSetGeoLookup } from '../../collector/geo.ts';
 import { createHitRecorder, type RecordedHit } from '../../collector/record-hit.ts';
 import type { PropertyCommand } from '../../domain/property/commands.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { silentLogger } from '../../platform/logger.ts';
 import { openEmbeddedEventStore, type EmbeddedEventStore } from '../../storage/eventstore/embedded.ts';
 import type { EventStore, RecordedEvent, Subscription, SubscribeOptions } from '../../storage/eventstore/port.ts';
+import { openEmbeddedReadStore } from '../../storage/readstore/embedded.ts';
+import { createReadApi } from '../app.ts';
 import { problemErrorHandler, problemNotFound } from '../http/problem.ts';
 import { mountRoutes } from '../http/route.ts';
 import { issueApiKey } from '../keys/api-keys.ts';
@@ -34,12 +37,16 @@ export const CHROME_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/
 /** Counts the store's live subscriptions, so a test can see the stream's one closed on disconnect. */
 export interface SubscriptionCounter {
   open(): number;
+  /** Messages the server has taken from its subscriptions so far. */
+  pulled(): number;
   /** Resolves once no subscription is open. */
   allClosed(): Promise<void>;
 }
 
-function countingSubscriptions(store: EventStore): { store: EventStore; counter: SubscriptionCounter } {
+/** The store the routes get: it counts its live subscriptions and can fail deletions. */
+function instrumented(store: EventStore): { store: EventStore; counter: SubscriptionCounter; failDeletes(count: number): void } {
   let open = 0;
+  let pulled = 0;
   let waiters: (() => void)[] = [];
   const settle = (): void => {
     if (open !== 0) return;
@@ -59,17 +66,39 @@ function countingSubscriptions(store: EventStore): { store: EventStore; counter:
       settle();
     };
     return {
-      [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+      [Symbol.asyncIterator]: () => {
+        const iterator = inner[Symbol.asyncIterator]();
+        return {
+          async next() {
+            const result = await iterator.next();
+            if (!result.done) pulled += 1;
+            return result;
+          },
+          return: async () => (iterator.return ? iterator.return() : { done: true as const, value: undefined }),
+        };
+      },
       async close() {
         await inner.close();
         markClosed();
       },
     };
   };
+  let failingDeletes = 0;
+  counted.deleteStream = async (stream: string): Promise<void> => {
+    if (failingDeletes > 0) {
+      failingDeletes -= 1;
+      throw new Error('injected failure: the process died before deleting the stream');
+    }
+    return store.deleteStream(stream);
+  };
   return {
     store: counted,
+    failDeletes: (count: number) => {
+      failingDeletes = count;
+    },
     counter: {
       open: () => open,
+      pulled: () => pulled,
       allClosed: () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     },
   };
@@ -89,6 +118,10 @@ export interface Harness {
   /** Records a hit for `tid` through the collector's enricher and recorder. */
   hit(tid: string, params: Record<string, string>, at?: number, userAgent?: string): Promise<RecordedHit>;
   createProperty(tid: string, settings?: Record<string, unknown>): Promise<void>;
+  /** The next `count` stream deletions by the routes fail, as if the process died first. */
+  failDeletes(count: number): void;
+  /** Cuts every open connection, as a network failure or a proxy restart would. */
+  dropConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -98,6 +131,7 @@ export async function startHarness(options: { properties?: string[]; stream?: Ev
   const logger = silentLogger();
   const clock = { now: NOW };
   const properties = options.properties ?? ['UA-1111-1'];
+  let closeReadStore = async (): Promise<void> => undefined;
 
   async function createProperty(tid: string, settings: Record<string, unknown> = {}): Promise<void> {
     await executePropertyCommand(store, {
@@ -114,19 +148,41 @@ export async function startHarness(options: { properties?: string[]; stream?: Ev
   const reader = await issueApiKey(store, { role: 'read', name: 'test reader', propertyIds: [properties[0]!] }, NOW);
   await keys.reached(reader.position);
 
-  const { store: countedStore, counter } = countingSubscriptions(store);
+  const { store: countedStore, counter, failDeletes } = instrumented(store);
   const shutdown = new AbortController();
-  const deps = { eventStore: countedStore, logger, now: () => clock.now };
-  const router = express.Router();
-  mountRoutes(router, [...rawRoutes(deps), eventsStreamRoute(deps, { ...options.stream, signal: shutdown.signal })], {
-    authenticate: createAuthenticator({ keys, trustProxy: false, now: () => clock.now, failuresPerMinute: 1000 }),
-    logger,
-    validateResponses: true,
-  });
-  router.use(problemNotFound());
-  router.use(problemErrorHandler(logger));
   const app = express();
-  app.use('/api/v1', router);
+  if (options.stream === undefined) {
+    // The whole read API, as platform/system.ts mounts it.
+    const readStore = openEmbeddedReadStore(join(dir, 'read.sqlite'));
+    closeReadStore = () => readStore.close();
+    app.use(
+      '/api/v1',
+      createReadApi({
+        config: loadConfig({ WEBALYTIC_DATA_DIR: dir }),
+        logger,
+        eventStore: countedStore,
+        readStore,
+        keys,
+        now: () => clock.now,
+        signal: shutdown.signal,
+        validateResponses: true,
+        failedAuthPerMinute: 1000,
+      }),
+    );
+  } else {
+    // Stream options (heartbeat interval, backpressure hook) are not read API settings:
+    // these routes are mounted alone, the way createReadApi mounts them.
+    const deps = { eventStore: countedStore, logger, now: () => clock.now };
+    const router = express.Router();
+    mountRoutes(router, [...rawRoutes(deps), eventsStreamRoute(deps, { ...options.stream, signal: shutdown.signal })], {
+      authenticate: createAuthenticator({ keys, trustProxy: false, now: () => clock.now, failuresPerMinute: 1000 }),
+      logger,
+      validateResponses: true,
+    });
+    router.use(problemNotFound());
+    router.use(problemErrorHandler(logger));
+    app.use('/api/v1', router);
+  }
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -145,6 +201,8 @@ export async function startHarness(options: { properties?: string[]; stream?: Ev
     readKey: reader.key,
     clock,
     createProperty,
+    dropConnections: () => server.closeAllConnections(),
+    failDeletes,
     async hit(tid, params, at = clock.now, userAgent = CHROME_UA) {
       const settings = await loadProperty(store, tid);
       if (!settings) throw new Error(`no property ${tid}`);
@@ -160,6 +218,7 @@ export async function startHarness(options: { properties?: string[]; stream?: Ev
       });
       cookieless.close();
       await keys.close();
+      await closeReadStore();
       await store.close();
     },
   };

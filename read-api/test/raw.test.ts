@@ -152,7 +152,7 @@ test('GET /clients/…/events?identity=uid reads a stream keyed by the User ID',
   }
 });
 
-test('DELETE /clients/…/events erases the visitor: erasure recorded first, rows physically gone, idempotent', async () => {
+test('DELETE /clients/…/events erases the visitor: erasure recorded, rows physically gone, a second DELETE changes nothing', async () => {
   const h = await startHarness();
   try {
     const marker = '/only-this-visitor-saw-this-page-7f3a9c';
@@ -168,8 +168,9 @@ test('DELETE /clients/…/events erases the visitor: erasure recorded first, row
     h.clock.now = NOW + 3 * MINUTE;
     const res = await fetch(url, { method: 'DELETE', headers: bearer(h.adminKey) });
     assert.is(res.status, 202);
-    const body = (await res.json()) as { property: string; stream: string; erasure: { stream: string; type: string; position: string } };
+    const body = (await res.json()) as { property: string; stream: string; erased: boolean; erasure: { stream: string; type: string; position: string } };
     assert.is(body.stream, erased.stream);
+    assert.is(body.erased, true);
     assert.is(body.erasure.stream, 'erasure-UA-1111-1');
     assert.is(body.erasure.type, 'ClientErased.v1');
 
@@ -196,12 +197,35 @@ test('DELETE /clients/…/events erases the visitor: erasure recorded first, row
 
     assert.is((await getJson(url, bearer(h.readKey))).status, 404);
     const again = await fetch(url, { method: 'DELETE', headers: bearer(h.adminKey) });
-    assert.is(again.status, 204);
+    assert.is(again.status, 202);
+    assert.equal(await again.json(), { property: TID, stream: erased.stream, erased: false, erasure: null });
     assert.is((await readAllEvents(h.store)).filter((e) => e.stream === 'erasure-UA-1111-1').length, 1, 'nothing to erase: nothing recorded');
 
     // The visitor may come back: a new stream starts from scratch.
     const back = await h.hit(TID, { cid: CID, dp: '/back' }, NOW + 10 * MINUTE);
     assert.is(back.revision, 0);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('DELETE records the erasure before deleting: a failure in between leaves it recorded, and a retry finishes the job', async () => {
+  const h = await startHarness();
+  try {
+    const visitor = await h.hit(TID, { cid: CID, dp: '/a' }, NOW);
+    const url = `${h.url}/api/v1/clients/${TID}/${CID}/events`;
+    h.failDeletes(1);
+    const failed = await fetch(url, { method: 'DELETE', headers: bearer(h.adminKey) });
+    assert.is(failed.status, 500);
+    let log = await readAllEvents(h.store);
+    assert.is(log.filter((e) => e.type === 'ClientErased.v1').length, 1, 'the projections already know');
+    assert.ok(log.some((e) => e.stream === visitor.stream), 'the stream is still there');
+    const retried = await fetch(url, { method: 'DELETE', headers: bearer(h.adminKey) });
+    assert.is(retried.status, 202);
+    assert.is(((await retried.json()) as { erased: boolean }).erased, true);
+    log = await readAllEvents(h.store);
+    assert.not.ok(log.some((e) => e.stream === visitor.stream));
+    assert.is(log.filter((e) => e.type === 'ClientErased.v1').length, 2, 'recorded again: projections handle it idempotently');
   } finally {
     await h.stop();
   }

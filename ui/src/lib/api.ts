@@ -133,6 +133,8 @@ export const api = {
   createProperty: async (body: Record<string, unknown>) => itemOf<PropertySettings>(await request<unknown>('/properties', { method: 'POST', body }), 'property'),
   updateProperty: async (id: string, body: Record<string, unknown>) =>
     itemOf<PropertySettings>(await request<unknown>(`/properties/${encode(id)}`, { method: 'PATCH', body }), 'property'),
+  setPropertyActive: async (id: string, active: boolean) =>
+    itemOf<PropertySettings>(await request<unknown>(`/properties/${encode(id)}/${active ? 'reactivate' : 'deactivate'}`, { method: 'POST' }), 'property'),
   defineCustom: async (id: string, kind: 'dimensions' | 'metrics', definition: CustomDefinition) =>
     itemOf<PropertySettings>(
       await request<unknown>(`/properties/${encode(id)}/custom-${kind}/${definition.index}`, {
@@ -153,7 +155,7 @@ export const api = {
   revokeKey: (id: string) => request<unknown>(`/keys/${encode(id)}`, { method: 'DELETE' }),
 
   projections: async (signal?: AbortSignal) => listOf<ProjectionInfo>(await request<unknown>('/projections', { signal }), 'projections'),
-  startReplay: (name: string) => request<ReplayProgress>(`/projections/${encode(name)}/replay`, { method: 'POST', body: {} }),
+  startReplay: (name: string) => request<{ name: string; started: boolean }>(`/projections/${encode(name)}/replay`, { method: 'POST' }),
   replayProgress: (name: string, signal?: AbortSignal) => request<ReplayProgress>(`/projections/${encode(name)}/replay`, { signal }),
 
   /** The live tail; resolves when the stream ends (the caller reconnects) or the signal aborts. */

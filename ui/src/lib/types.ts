@@ -110,6 +110,12 @@ export interface SessionDetail {
   id: string;
   property: string;
   client: string;
+  client_id?: string | null;
+  user_id?: string | null;
+  start?: string;
+  end?: string;
+  channel?: string;
+  source?: { source?: string; medium?: string; campaign?: string; keyword?: string };
   hits: SessionHit[];
   [key: string]: unknown;
 }
@@ -156,9 +162,9 @@ export interface ApiKeyInfo {
   name: string;
   role: 'admin' | 'read';
   propertyIds: string[];
-  createdAt?: number | string;
-  revokedAt?: number | string | null;
-  revoked?: boolean;
+  status?: 'issued' | 'revoked';
+  createdAt?: number;
+  revokedAt?: number;
   [key: string]: unknown;
 }
 
@@ -177,9 +183,15 @@ export interface ProjectionInfo {
 }
 
 export interface ReplayProgress {
+  name?: string;
+  /** running, then switched | up-to-date | interrupted | failed. */
   state: string;
+  version?: number;
+  previousVersion?: number;
   done?: number;
   total?: number;
+  unit?: 'events' | 'log bytes';
+  eventsApplied?: number;
   eventsPerSecond?: number;
   etaSeconds?: number;
   error?: string;

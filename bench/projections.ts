@@ -1,0 +1,172 @@
+// Projections benchmark (`npm run bench:projections`): the analytics projection on the
+// embedded stores.
+//
+//   1. fill: a temp event store with synthetic traffic decided by the real client decider
+//      (bench/projections-traffic.ts), BENCH_EVENTS events (default 300,000; the full
+//      size of the issue is 10,000,000).
+//   2. replay (a child process, so its peak RSS is its own): replayProjection builds the
+//      analytics read model from the start of the log; events/s and peak RSS.
+//   3. lag (a child process): a live runner while hits are decided and appended through
+//      the event store at a steady BENCH_RATE hits/s (default 2,000) for BENCH_LAG_SECONDS
+//      (default 20); append (event.created) → commit latency of every event, p50/p95.
+//
+// BENCH_BATCH sets the replay batch size (default 2,000). Figures go to stdout;
+// docs/benchmarks.md "## Projections" records a run.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { settings as fixtureSettings } from '../domain/client/fixtures.ts';
+import type { PropertySettings } from '../domain/property/settings.ts';
+import { silentLogger } from '../platform/logger.ts';
+import { createAnalyticsProjection } from '../projections/analytics/index.ts';
+import type { Projection } from '../projections/projection.ts';
+import { replayProjection } from '../projections/replay.ts';
+import { startProjection } from '../projections/runner.ts';
+import { openEmbeddedEventStore } from '../storage/eventstore/embedded.ts';
+import type { JsonValue } from '../storage/eventstore/port.ts';
+import { openEmbeddedReadStore } from '../storage/readstore/embedded.ts';
+import { generateDecidedTraffic } from './projections-traffic.ts';
+
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 300_000);
+const DAYS = Number(process.env['BENCH_DAYS'] ?? 30);
+const BATCH = Number(process.env['BENCH_BATCH'] ?? 2_000);
+const RATE = Number(process.env['BENCH_RATE'] ?? 2_000);
+const LAG_SECONDS = Number(process.env['BENCH_LAG_SECONDS'] ?? 20);
+const IN_FLIGHT = 512;
+
+const property: PropertySettings = { ...fixtureSettings, id: 'UA-1000-1', timeZone: 'Europe/Berlin' };
+const rss = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/** Average events per visitor of the generator, measured once, to size a run by events. */
+const EVENTS_PER_VISITOR = 5.8;
+
+async function fill(dir: string): Promise<{ events: number; seconds: number }> {
+  const store = openEmbeddedEventStore({ file: join(dir, 'events.sqlite'), synchronous: 'normal' });
+  const { id: _id, active: _active, ...snapshot } = property;
+  await store.append(`property-${property.id}`, [{ id: '00000000-0000-4000-9000-000000000001', type: 'PropertyCreated.v1', data: JSON.parse(JSON.stringify({ propertyId: property.id, at: 0, settings: snapshot })) as JsonValue }]);
+  const started = performance.now();
+  const inFlight = new Set<Promise<unknown>>();
+  let events = 1;
+  const visitors = Math.ceil(EVENTS / EVENTS_PER_VISITOR);
+  for (const { stream, event } of generateDecidedTraffic({ property, visitors, days: DAYS, start: Date.parse('2026-01-01T00:00:00Z') })) {
+    if (events >= EVENTS) break;
+    const p: Promise<unknown> = store.append(stream, [{ id: event.id, type: event.type, data: event.data as unknown as JsonValue }]).then(() => inFlight.delete(p));
+    inFlight.add(p);
+    events += 1;
+    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  await store.close();
+  return { events, seconds: (performance.now() - started) / 1000 };
+}
+
+async function replay(dir: string): Promise<Record<string, number>> {
+  const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
+  const readStore = openEmbeddedReadStore(join(dir, 'readmodels.sqlite'));
+  const projection = createAnalyticsProjection();
+  const started = performance.now();
+  const result = await replayProjection({ projection, eventStore, readStore, logger: silentLogger(), batchSize: BATCH });
+  const seconds = (performance.now() - started) / 1000;
+  await eventStore.close();
+  await readStore.close();
+  if (result.outcome !== 'switched') throw new Error(`replay ended ${result.outcome}`);
+  return { events: result.eventsApplied, seconds, eventsPerSecond: Math.round(result.eventsApplied / seconds), peakRssMb: rss() };
+}
+
+/** The analytics projection, recording append (event.created) → commit for every event. */
+function timed(projection: Projection, samples: number[]): Projection {
+  return {
+    ...projection,
+    async openSink(store, version, logger) {
+      const sink = await projection.openSink(store, version, logger);
+      return {
+        ...sink,
+        async applyBatch(events, position) {
+          await sink.applyBatch(events, position);
+          const committed = Date.now();
+          for (const e of events) if (e.stream.startsWith('client-')) samples.push(committed - e.created);
+        },
+      };
+    },
+  };
+}
+
+async function lag(dir: string): Promise<Record<string, number>> {
+  const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
+  const readStore = openEmbeddedReadStore(join(dir, 'readmodels.sqlite'));
+  const samples: number[] = [];
+  const runner = startProjection({ projection: timed(createAnalyticsProjection(), samples), eventStore, readStore, logger: silentLogger() });
+  await runner.waitFor((s) => s.state === 'live', 'live');
+  samples.length = 0;
+  const total = RATE * LAG_SECONDS;
+  const live = { ...property, id: 'UA-2000-1' };
+  const traffic = generateDecidedTraffic({ property: live, visitors: Math.ceil(total / EVENTS_PER_VISITOR) + 100, days: LAG_SECONDS / 86_400, start: Date.now(), seed: 7 });
+  const started = performance.now();
+  let sent = 0;
+  let last: string | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+  // Steady pace: every 10 ms, catch up with RATE × elapsed.
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
+    while (sent < due) {
+      const next = traffic.next();
+      if (next.done) break;
+      const { stream, event } = next.value;
+      const p: Promise<void> = eventStore.append(stream, [{ id: event.id, type: event.type, data: event.data as unknown as JsonValue }]).then((r) => {
+        last = r.position;
+        inFlight.delete(p);
+      });
+      inFlight.add(p);
+      sent += 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await Promise.all(inFlight);
+  if (last !== undefined) await runner.waitForPosition(last);
+  const seconds = (performance.now() - started) / 1000;
+  await runner.stop();
+  await eventStore.close();
+  await readStore.close();
+  const sorted = samples.slice().sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+  return { hits: sent, seconds, hitsPerSecond: Math.round(sent / seconds), p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] ?? 0, peakRssMb: rss() };
+}
+
+/** Runs a phase in a child process (own heap, own peak RSS) and returns its JSON line. */
+function child(phase: string, dir: string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), phase, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    proc.on('error', reject);
+    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, number>) : reject(new Error(`${phase} exited with ${code}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const [phase, dir] = process.argv.slice(2);
+  if (phase === 'replay' && dir) return void console.log(JSON.stringify(await replay(dir)));
+  if (phase === 'lag' && dir) return void console.log(JSON.stringify(await lag(dir)));
+
+  const work = mkdtempSync(join(tmpdir(), 'webalytic-bench-projections-'));
+  try {
+    console.log(`filling ${EVENTS.toLocaleString('en-US')} events over ${DAYS} days ...`);
+    const filled = await fill(work);
+    console.log(`fill: ${filled.events.toLocaleString('en-US')} events in ${filled.seconds.toFixed(1)} s`);
+    const replayed = await child('replay', work);
+    console.log(
+      `replay (analytics, batch ${BATCH}): ${replayed['events']!.toLocaleString('en-US')} events in ${replayed['seconds']!.toFixed(1)} s = ${replayed['eventsPerSecond']!.toLocaleString('en-US')} events/s (bar 50,000/s), peak RSS ${replayed['peakRssMb']} MB`,
+    );
+    const lagged = await child('lag', work);
+    console.log(
+      `lag at ${RATE} hits/s for ${LAG_SECONDS} s (${lagged['hitsPerSecond']} hits/s achieved): p50 ${lagged['p50Ms']} ms, p95 ${lagged['p95Ms']} ms (bar < 1000), p99 ${lagged['p99Ms']} ms, max ${lagged['maxMs']} ms; peak RSS ${lagged['peakRssMb']} MB`,
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
