@@ -4,11 +4,12 @@
 import { ConfigError, loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { UsageError, type Command } from './command.ts';
+import { keysCommand } from './commands/keys.ts';
 import { projectionsCommand } from './commands/projections.ts';
 import { propertyCommand } from './commands/property.ts';
 import { startCommand } from './commands/start.ts';
 
-const commands: Command[] = [startCommand, propertyCommand, projectionsCommand];
+const commands: Command[] = [startCommand, propertyCommand, projectionsCommand, keysCommand];
 
 const mainHelp = () => `Usage: webalytic <command> [options]
 

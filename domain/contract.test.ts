@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { clientEventSchemas } from './client/events.ts';
+import { accessEventSchemas } from './access/events.ts';
+import { erasureEventSchemas } from './erasure/events.ts';
 import {
   CONTRACT_ID,
   CONTRACT_VERSION,
@@ -70,14 +72,18 @@ test('every event type name is versioned: PascalCase.v<N>', () => {
   }
 });
 
-test('the contract holds every client and property event, no name shared', () => {
-  const client = Object.keys(clientEventSchemas);
-  const property = Object.keys(propertyEventSchemas);
-  assert.is(EVENT_TYPES.length, client.length + property.length);
-  assert.equal([...EVENT_TYPES], [...client, ...property].sort());
-  assert.equal(STREAM_CATEGORIES['property'], [...property].sort());
-  assert.equal(STREAM_CATEGORIES['client'], [...client].sort());
-  for (const type of property) assert.is(eventSchemas[type as keyof typeof eventSchemas], propertyEventSchemas[type as keyof typeof propertyEventSchemas]);
+test('the contract holds every event of every stream category, no name shared', () => {
+  const byCategory: Record<string, string[]> = {
+    client: Object.keys(clientEventSchemas),
+    property: Object.keys(propertyEventSchemas),
+    erasure: Object.keys(erasureEventSchemas),
+    apikey: Object.keys(accessEventSchemas),
+  };
+  const all = Object.values(byCategory).flat();
+  assert.is(EVENT_TYPES.length, all.length, 'no event type name is shared between categories');
+  assert.equal([...EVENT_TYPES], [...all].sort());
+  for (const [category, types] of Object.entries(byCategory)) assert.equal(STREAM_CATEGORIES[category], [...types].sort(), category);
+  for (const type of byCategory.property!) assert.is(eventSchemas[type as keyof typeof eventSchemas], propertyEventSchemas[type as keyof typeof propertyEventSchemas]);
 });
 
 test('the JSON Schema document: identity, one definition and one branch per event type', () => {

@@ -22,6 +22,9 @@ import { openReadStore } from '../storage/readstore/open.ts';
 import type { ReadStore } from '../storage/readstore/port.ts';
 import { startProjections } from '../projections/index.ts';
 import { projections as projectionCatalog } from '../projections/catalog.ts';
+import { apiFallback, createReadApi } from '../read-api/app.ts';
+import { openApiKeyDirectory } from '../read-api/keys/directory.ts';
+import { createProjectionsHandle } from '../read-api/routes/projections.ts';
 
 export interface RunningSystem {
   url: string;
@@ -78,6 +81,15 @@ export async function startSystem(config: Config, logger: Logger, options: Syste
       sdk: async () => (await import('../collector/sdk/build.ts')).loadSdk(),
     });
 
+    const keys = openApiKeyDirectory({ store: eventStore, logger });
+    cleanups.push(() => keys.close());
+    // Until the directory has caught up every key would be refused.
+    await keys.ready;
+    const projectionsHandle = createProjectionsHandle({ running: projections, projections: projectionCatalog, eventStore, readStore, logger });
+    cleanups.push(() => projectionsHandle.stop());
+    // Aborted first at shutdown: ends live event streams, which would keep server.close() waiting.
+    const shutdown = new AbortController();
+
     const app = express();
     app.disable('x-powered-by');
     app.get('/healthz', (_req, res) => {
@@ -93,19 +105,29 @@ export async function startSystem(config: Config, logger: Logger, options: Syste
       );
     });
 
+    app.use('/api/v1', createReadApi({ config, logger, eventStore, readStore, keys, projections: projectionsHandle, signal: shutdown.signal }));
+    app.use('/api', ...apiFallback(logger));
+
     const notFound = (res: ServerResponse) => () => {
       if (!res.headersSent) res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     };
-    const server = createServer((req, res) => {
-      if (!collector(req, res)) app(req as Request, res as Response, notFound(res));
-    });
-    // Slow-loris: headers and the whole request must arrive within the timeout.
-    server.requestTimeout = config.REQUEST_TIMEOUT_MS;
-    server.headersTimeout = config.REQUEST_TIMEOUT_MS;
+    const server = createServer(
+      {
+        // Slow-loris: headers and the whole request must arrive within the timeout,
+        // checked every second rather than Node's default 30 s.
+        requestTimeout: config.REQUEST_TIMEOUT_MS,
+        headersTimeout: config.REQUEST_TIMEOUT_MS,
+        connectionsCheckingInterval: 1000,
+      },
+      (req, res) => {
+        if (!collector(req, res)) app(req as Request, res as Response, notFound(res));
+      },
+    );
     await listen(server, config.PORT, config.HOST);
     cleanups.push(
       () =>
         new Promise<void>((resolve) => {
+          shutdown.abort();
           server.close(() => resolve());
           server.closeIdleConnections();
         }),

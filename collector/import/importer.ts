@@ -77,7 +77,7 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Validated hits held for sorting; default 200,000 (a few hundred MB at most). */
   maxBufferedHits?: number;
-  /** Recordings in flight at once (the store group-commits them). Default 512. */
+  /** Recordings in flight at once (the store group-commits them). Default 2048. */
   concurrency?: number;
   /** Per-line errors listed in the report. Default 1,000. */
   maxReportedErrors?: number;
@@ -122,7 +122,7 @@ export function createImporter(deps: ImporterDeps): Importer {
     const dryRun = options.dryRun ?? false;
     if (!dryRun && recorder === undefined) throw new Error('createImporter: a recorder is required unless dryRun is set');
     const maxBuffered = Math.max(2, options.maxBufferedHits ?? DEFAULT_MAX_BUFFERED_HITS);
-    const concurrency = Math.max(1, options.concurrency ?? 512);
+    const concurrency = Math.max(1, options.concurrency ?? 2048);
     const maxErrors = options.maxReportedErrors ?? 1000;
     const parseLine = createLineParser(started);
     const totals: ImportTotals = { lines: 0, valid: 0, invalid: 0, recorded: 0, discarded: 0, duplicates: 0, late: 0 };
@@ -185,24 +185,31 @@ export function createImporter(deps: ImporterDeps): Importer {
       return { line: raw.number, hit: enriched.hit, property };
     }
 
+    // Recordings in flight across flushes: the next window's hits are handed to the
+    // recorder while the previous window's are still being committed (the recorder keeps
+    // each client's hits in call order).
+    let inFlight = 0;
+    let freed: (() => void) | undefined;
+    const settle = (): void => {
+      inFlight -= 1;
+      processed += 1;
+      const wake = freed;
+      freed = undefined;
+      wake?.();
+    };
+    const slotBelow = async (limit: number): Promise<void> => {
+      while (inFlight > limit) await new Promise<void>((resolve) => (freed = resolve));
+    };
+
     async function record(hits: PreparedHit[]): Promise<void> {
       if (dryRun || recorder === undefined) {
         processed += hits.length;
         progress();
         return;
       }
-      let inFlight = 0;
-      let freed: (() => void) | undefined;
-      const settle = (): void => {
-        inFlight -= 1;
-        processed += 1;
-        const wake = freed;
-        freed = undefined;
-        wake?.();
-      };
       for (const prepared of hits) {
         if (failure !== undefined) break;
-        while (inFlight >= concurrency) await new Promise<void>((resolve) => (freed = resolve));
+        await slotBelow(concurrency - 1);
         inFlight += 1;
         if (prepared.hit.time > watermark) watermark = prepared.hit.time;
         recorder.record(prepared.hit, prepared.property).then(
@@ -220,8 +227,6 @@ export function createImporter(deps: ImporterDeps): Importer {
         );
         if (processed % 1000 === 0) progress();
       }
-      while (inFlight > 0) await new Promise<void>((resolve) => (freed = resolve));
-      progress();
     }
 
     const report = (): ImportReport => ({
@@ -252,6 +257,8 @@ export function createImporter(deps: ImporterDeps): Importer {
       await record(buffer);
     }
     buffer = [];
+    await slotBelow(0);
+    progress();
     if (failure !== undefined) {
       logger.error({ err: failure }, 'import stopped: the event store failed');
       throw new ImportFailedError(`the import stopped because the event store failed: ${(failure as Error).message ?? String(failure)}; hits recorded so far are kept and a re-run skips them`, report(), {

@@ -1,5 +1,7 @@
 // startSystem: the collector and the Express app on one port, over a fresh data dir.
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +12,7 @@ import { openEmbeddedEventStore } from '../../storage/eventstore/embedded.ts';
 import { EMBEDDED_EVENTS_FILE } from '../../storage/eventstore/open.ts';
 import { GeoDatabaseError } from '../geo.ts';
 import { pageview, post } from './harness.ts';
-import { createProperty, GEOIP_BROKEN_DB, GEOIP_TEST_DB, readStream, tempDir } from './support.ts';
+import { createProperty, GEOIP_BROKEN_DB, GEOIP_TEST_DB, readStream, tempDir, within } from './support.ts';
 
 const configFor = (dataDir: string, extra: Record<string, string> = {}) =>
   loadConfig({ WEBALYTIC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', GEOIP_DB: GEOIP_TEST_DB, ...extra });
@@ -46,6 +48,23 @@ test('one port: /collect records, /healthz and /readyz answer, /wa.js is the SDK
     // A cookieless hit keeps its salt in the data dir for restarts the same day.
     await post(`${system.url}/collect`, 'v=1&tid=UA-3333-1&_cl=1&t=pageview&dp=%2F');
     assert.ok(existsSync(join(dataDir, COOKIELESS_SALT_FILE)));
+  } finally {
+    await system.stop();
+  }
+});
+
+test('slow-loris: a request whose headers never finish is cut off after REQUEST_TIMEOUT_MS', async () => {
+  const system = await startSystem(configFor(tempDir(), { REQUEST_TIMEOUT_MS: '1000' }), silentLogger());
+  try {
+    const { port } = new URL(system.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write('POST /collect HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n'); // and nothing more
+    const started = Date.now();
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    await within(once(socket, 'close'), 'the server to close the connection', 5000);
+    assert.ok(Date.now() - started < 4000);
+    assert.ok(answer === '' || answer.startsWith('HTTP/1.1 408'), answer);
   } finally {
     await system.stop();
   }

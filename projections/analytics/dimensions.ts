@@ -45,7 +45,19 @@ export const PRODUCT_DIMENSIONS = ['productName', 'productSku', 'productCategory
 export const HIT_DIMENSIONS = [...PAGE_DIMENSIONS, ...EVENT_DIMENSIONS, ...PRODUCT_DIMENSIONS] as const;
 export type HitDimension = (typeof HIT_DIMENSIONS)[number];
 
+/** Every standard dimension; a dimension's position here is its id in the model and the batch accumulator. */
 export const STANDARD_DIMENSIONS: readonly string[] = [...SESSION_DIMENSIONS, ...HIT_DIMENSIONS];
+export const DIMENSION_COUNT = STANDARD_DIMENSIONS.length;
+
+/** Dimension ids (positions in STANDARD_DIMENSIONS). */
+export const D = Object.fromEntries(STANDARD_DIMENSIONS.map((name, index) => [name, index])) as { readonly [K in SessionDimension | HitDimension]: number };
+
+/**
+ * A session document's dimension values: the session dimensions, then the landing
+ * page's pagePath / pageTitle / hostname (which carry the session metrics of page
+ * dimensions). Same ids as D.
+ */
+export const SESSION_VALUE_COUNT = SESSION_DIMENSIONS.length + PAGE_DIMENSIONS.length;
 
 /** cd1 .. cd200 */
 export const CUSTOM_DIMENSION = /^cd([1-9][0-9]{0,2})$/;

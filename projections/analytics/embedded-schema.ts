@@ -6,7 +6,7 @@
 //   O(days × values) rows for a date range.
 // - daily_custom(property, dimension, day, value, metric, amount): cm<N> per rollup.
 // - hourly(property, hour, <base metrics>): the totals per local hour (today views).
-// - sessions(id, property, client, day, hour, started_at, <session dimensions>, doc):
+// - sessions(property, day, id, client, hour, started_at, <session dimensions>, doc):
 //   every session with its dimensions and metrics (doc: the model's SessionDoc as JSON).
 // - user_days(property, day, client, new_user): exact distinct users over any range.
 // - realtime(property, minute, client, page, source, country, device): the last
@@ -60,10 +60,12 @@ export function createTables(db: Database.Database, t: AnalyticsTables): void {
       PRIMARY KEY (property, hour)
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${q(t.sessions)} (
-      id TEXT NOT NULL PRIMARY KEY, property TEXT NOT NULL, client TEXT NOT NULL, day TEXT NOT NULL, hour TEXT NOT NULL,
+      id TEXT NOT NULL, property TEXT NOT NULL, client TEXT NOT NULL, day TEXT NOT NULL, hour TEXT NOT NULL,
       started_at INTEGER NOT NULL, ${dimensionColumns}, doc TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS ${q(`${t.sessions}_by_day`)} ON ${q(t.sessions)} (property, day);
+    -- Keyed by day first: a session's day never changes, so inserts stay in the current
+    -- day's pages, and a date range is one index range.
+    CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${t.sessions}_key`)} ON ${q(t.sessions)} (property, day, id);
     CREATE TABLE IF NOT EXISTS ${q(t.userDays)} (
       property TEXT NOT NULL, day TEXT NOT NULL, client TEXT NOT NULL, new_user INTEGER NOT NULL,
       PRIMARY KEY (property, day, client)

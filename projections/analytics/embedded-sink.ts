@@ -13,7 +13,8 @@ import { SESSION_DIMENSIONS } from './dimensions.ts';
 import { createTables, dropTables, q, tablesOf } from './embedded-schema.ts';
 import { BASE_METRICS, isZero } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
-import { processBatch } from './process-batch.ts';
+import { processBatch, type SessionKey } from './process-batch.ts';
+import { SESSION_COLUMNS, sessionColumnList, sessionOfRow, sessionRowValues } from './embedded-sessions.ts';
 import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
 import { createDeviceParser } from './user-agent.ts';
 
@@ -25,9 +26,10 @@ export interface EmbeddedAnalyticsSinkOptions {
   clock: () => number;
   realtimeWindowMinutes: number;
   deviceCacheSize?: number;
+  /** Session documents kept in memory between batches (most events continue a recent session). Default 50,000. */
+  sessionCacheSize?: number;
 }
 
-const NOT_SET = '(not set)';
 
 export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, options: EmbeddedAnalyticsSinkOptions): Promise<ProjectionSink> {
   const { db } = store;
@@ -42,12 +44,16 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
   const metricNames = BASE_METRICS.map(q).join(', ');
   const metricParams = BASE_METRICS.map(() => '?').join(', ');
   const metricAdds = BASE_METRICS.map((m) => `${q(m)} = ${q(m)} + excluded.${q(m)}`).join(', ');
-  const dimensionNames = SESSION_DIMENSIONS.map(q).join(', ');
-  const dimensionParams = SESSION_DIMENSIONS.map(() => '?').join(', ');
   const dimensionSets = SESSION_DIMENSIONS.map((d) => `${q(d)} = excluded.${q(d)}`).join(', ');
 
   const sql = {
-    loadSessions: db.prepare<[string], { doc: string }>(`SELECT doc FROM ${q(t.sessions)} WHERE id IN (SELECT value FROM json_each(?))`),
+    // Keys as [[property, day, id], ...]; CROSS JOIN keeps json_each outermost, one index probe per key.
+    loadSessions: db
+      .prepare<[string], unknown[]>(
+        `SELECT ${SESSION_COLUMNS.map((c) => `s.${q(c)}`).join(', ')} FROM json_each(?) k CROSS JOIN ${q(t.sessions)} s
+         ON s.property = k.value ->> 0 AND s.day = k.value ->> 1 AND s.id = k.value ->> 2`,
+      )
+      .raw(true),
     upsertDaily: db.prepare(
       `INSERT INTO ${q(t.daily)} (property, day, dimension, value, ${metricNames}) VALUES (?, ?, ?, ?, ${metricParams})
        ON CONFLICT (property, dimension, day, value) DO UPDATE SET ${metricAdds}`,
@@ -61,8 +67,8 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
        ON CONFLICT (property, hour) DO UPDATE SET ${metricAdds}`,
     ),
     upsertSession: db.prepare(
-      `INSERT INTO ${q(t.sessions)} (id, property, client, day, hour, started_at, ${dimensionNames}, doc) VALUES (?, ?, ?, ?, ?, ?, ${dimensionParams}, ?)
-       ON CONFLICT (id) DO UPDATE SET ${dimensionSets}, doc = excluded.doc`,
+      `INSERT INTO ${q(t.sessions)} (${sessionColumnList}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})
+       ON CONFLICT (property, day, id) DO UPDATE SET ${dimensionSets}, doc = excluded.doc`,
     ),
     upsertUserDay: db.prepare(
       `INSERT INTO ${q(t.userDays)} (property, day, client, new_user) VALUES (?, ?, ?, ?)
@@ -87,6 +93,38 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
   };
   // The committed property infos; only replaced after a commit, so a failed batch leaves them as stored.
   let properties = loadProperties();
+  // Recently written session documents, least recently used first. A batch mutates the
+  // documents it works on in place, so a failed batch empties the cache: it must only
+  // ever hold committed state.
+  const sessionCache = new Map<string, SessionDoc>();
+  const sessionCacheSize = options.sessionCacheSize ?? 50_000;
+  const loadSessions = async (keys: SessionKey[]): Promise<Map<string, SessionDoc>> => {
+    const docs = new Map<string, SessionDoc>();
+    const missing: [string, string, string][] = [];
+    for (const key of keys) {
+      const cached = sessionCache.get(key.id);
+      if (cached === undefined) missing.push([key.property, key.day, key.id]);
+      else docs.set(key.id, cached);
+    }
+    if (missing.length > 0) {
+      for (const row of sql.loadSessions.all(JSON.stringify(missing))) {
+        const doc = sessionOfRow(row);
+        docs.set(doc.id, doc);
+      }
+    }
+    return docs;
+  };
+  const remember = (docs: readonly SessionDoc[]): void => {
+    for (const doc of docs) {
+      sessionCache.delete(doc.id);
+      sessionCache.set(doc.id, doc);
+    }
+    let excess = sessionCache.size - sessionCacheSize;
+    for (const id of sessionCache.keys()) {
+      if (excess-- <= 0) break;
+      sessionCache.delete(id);
+    }
+  };
   let lastPrune = Number.NEGATIVE_INFINITY;
 
   const writeDaily = (row: RollupRow): void => {
@@ -99,13 +137,12 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
   };
 
   const writeSession = (doc: SessionDoc): void => {
-    const dims = SESSION_DIMENSIONS.map((d) => doc.dims[d] ?? NOT_SET);
-    sql.upsertSession.run(doc.id, doc.property, doc.client, doc.day, doc.hour, doc.startedAt, ...dims, JSON.stringify(doc));
+    sql.upsertSession.run(sessionRowValues(doc));
   };
 
   const commit = db.transaction((output: Awaited<ReturnType<typeof processBatch>>, position: Position, now: number) => {
     const { accumulator } = output;
-    for (const row of accumulator.dailyRows.values()) writeDaily(row);
+    for (const row of accumulator.dailyRows()) writeDaily(row);
     for (const row of accumulator.hourlyRows.values()) if (!isZero(row.metrics)) sql.upsertHourly.run(row.property, row.period, ...row.metrics);
     for (const doc of output.sessions) writeSession(doc);
     for (const row of accumulator.userDays.values()) sql.upsertUserDay.run(row.property, row.day, row.client, row.newUser ? 1 : 0);
@@ -126,27 +163,17 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
 
     async applyBatch(events: RecordedEvent[], position: Position) {
       const now = clock();
-      const output = await processBatch({
-        events,
-        loadSessions: async (ids) => {
-          const docs = new Map<string, SessionDoc>();
-          for (const row of sql.loadSessions.all(JSON.stringify(ids))) {
-            const doc = JSON.parse(row.doc) as SessionDoc;
-            docs.set(doc.id, doc);
-          }
-          return docs;
-        },
-        properties,
-        device,
-        realtimeFrom: now - windowMs,
-      });
       const pruneBefore = lastPrune;
+      let output: Awaited<ReturnType<typeof processBatch>>;
       try {
+        output = await processBatch({ events, loadSessions, properties, device, realtimeFrom: now - windowMs });
         commit(output, position, now);
       } catch (error) {
+        sessionCache.clear();
         lastPrune = pruneBefore;
         throw error;
       }
+      remember(output.sessions);
       if (output.properties.size > 0) {
         const next = new Map(properties);
         for (const [id, info] of output.properties) next.set(id, info);
@@ -161,6 +188,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
         dropCheckpoint(db, name, version);
       })();
       properties = new Map();
+      sessionCache.clear();
     },
   };
 }

@@ -22,24 +22,17 @@
 // (S-4), so this is also each hit's own day. Hours (hourly rollups): hit metrics by the
 // hit's hour, session metrics by the session's start hour, so a bounce counted in one
 // hour is never taken back in another.
+//
+// Speed matters (a replay must reach 50,000 events/s): the hot path indexes arrays by
+// metric and dimension id, reuses one scratch vector, and attributes a session's
+// metrics to its ~25 session dimensions once per batch (`flushSession`), not per event.
 
-import type { RecordedClientEvent, TrafficSourceData, PageViewRef } from '../../domain/client/events.ts';
+import type { PageViewRef, RecordedClientEvent, TrafficSourceData } from '../../domain/client/events.ts';
 import { defaultChannelGrouping } from '../../domain/traffic-source/index.ts';
-import { NOT_SET, PAGE_DIMENSIONS } from './dimensions.ts';
+import { customRowOf, rowOf, type AnalyticsOutput, type DayBucket, type RollupRow } from './batch.ts';
+import { D, NOT_SET, SESSION_DIMENSIONS, SESSION_VALUE_COUNT } from './dimensions.ts';
 import { localHour } from './local-time.ts';
-import {
-  addCustomInto,
-  addInto,
-  hasCustom,
-  isZero,
-  M,
-  METRIC_COUNT,
-  SESSION_METRICS,
-  toMicros,
-  zeroVector,
-  type CustomVector,
-  type Vector,
-} from './metrics.ts';
+import { addCustomInto, hasCustom, M, METRIC_COUNT, SESSION_METRICS, toMicros, zeroVector, type CustomVector, type Vector } from './metrics.ts';
 import type { PropertyInfo } from './property-info.ts';
 import type { DeviceInfo } from './user-agent.ts';
 
@@ -58,47 +51,35 @@ export interface SessionDoc {
   isNewUser: boolean;
   hits: number;
   interactions: number;
-  /** Session dimension values (SESSION_DIMENSIONS, the landing page's pagePath/pageTitle/hostname, session-scoped cd<N>). */
-  dims: Record<string, string>;
+  /** Session dimension values by id (dimensions.ts D: the session dimensions, then the landing page's pagePath, pageTitle, hostname); null = none yet. */
+  dims: (string | null)[];
+  /** Session-scoped custom dimensions (last value), by name ('cd3'). */
+  cds: Record<string, string>;
   /** The session's metrics (stored units, metrics.ts), custom metrics by name. */
   totals: Vector;
   custom: CustomVector;
-  /** Path + title pairs viewed (Unique Pageviews) and category/action/label combinations seen (Unique Events). */
-  pages: string[];
-  events: string[];
-  /** The values each hit dimension took in the session (users per hit dimension; sessions with event per value). */
+  /**
+   * Path + title pairs viewed (Unique Pageviews) and category/action/label combinations
+   * seen (Unique Events), as positions in `hitValues` (compact: a value is stored once):
+   * page = pathIndex × 1024 + titleIndex; event = (category × 1024 + action) × 1024 + label
+   * (a session has at most 500 hits, so every index is below 1024).
+   */
+  pages: number[];
+  events: number[];
+  /** The values each hit dimension took in the session, by dimension name (users per hit dimension; sessions with event per value). */
   hitValues: Record<string, string[]>;
   /** The user-day fact already written for this session: 0 none, 1 returning, 2 new. */
   userDay: 0 | 1 | 2;
 }
 
-/** A session being worked on in a batch: the document plus what has not been attributed to session dimensions yet. */
+/** A session being worked on in a batch: the document plus what has not been attributed to its dimension values yet. */
 export interface SessionWork {
   doc: SessionDoc;
-  /** The dimension values the already-attributed part of `totals` sits under. */
-  attributed: Record<string, string>;
+  /** The values (by id, then the custom ones) the already-attributed part of `totals` sits under. */
+  attributed: (string | null)[];
+  attributedCds: Record<string, string>;
   pending: Vector;
-  pendingCustom: CustomVector;
-}
-
-export interface RealtimeFact {
-  property: string;
-  time: number;
-  client: string;
-  page: string;
-  source: string;
-  country: string;
-  device: string;
-}
-
-/** Where the model writes its increments (the batch accumulator, or a test double). */
-export interface AnalyticsOutput {
-  /** rollup(property, day, dimension, value) += sign × vector (only `positions` when given), and sign × custom. */
-  daily(property: string, day: string, dimension: string, value: string, vector: Vector, sign: number, positions?: readonly number[], custom?: CustomVector): void;
-  hourly(property: string, hour: string, vector: Vector, positions: readonly number[]): void;
-  /** The client had a processed hit on that day; `newUser`: a new user was counted for it that day. */
-  userDay(property: string, day: string, client: string, newUser: boolean): void;
-  realtime(fact: RealtimeFact): void;
+  pendingCustom: CustomVector | undefined;
 }
 
 export interface ModelContext {
@@ -109,7 +90,6 @@ export interface ModelContext {
 /** The data of any `*Recorded.v1` client event. */
 export type RecordedData = RecordedClientEvent['data'];
 
-/** Metric positions that are not session metrics (hourly: by the hit's hour). */
 const HIT_POSITIONS: readonly number[] = [...Array(METRIC_COUNT).keys()].filter((i) => !SESSION_METRICS.includes(i));
 /** The metrics a hit carries under a hit-scoped custom dimension: its own counts, nothing derived from the session. */
 const OWN_HIT_POSITIONS: readonly number[] = [
@@ -131,15 +111,24 @@ const OWN_HIT_POSITIONS: readonly number[] = [
   M.socialInteractions,
   M.exceptions,
 ];
-const PAGE_DIMENSION_SET: ReadonlySet<string> = new Set(PAGE_DIMENSIONS);
-
-/** v[i] += n (vectors are dense, so the entry exists). */
-const inc = (v: Vector, i: number, n: number): void => {
-  v[i] = v[i]! + n;
-};
+const FIRST_LANDING_DIMENSION = D.pagePath;
+const ALL_POSITIONS: readonly number[] = [...Array(METRIC_COUNT).keys()];
 
 const clientKeyOfSession = (sessionId: string): string => sessionId.slice(0, sessionId.lastIndexOf(':'));
 const or = (value: string | undefined): string => (value === undefined || value === '' ? NOT_SET : value);
+
+/** row.metrics[i] += n */
+const inc = (row: RollupRow, i: number, n: number): void => {
+  row.metrics[i] = row.metrics[i]! + n;
+};
+
+/** target += sign × source at `positions`. */
+function addAt(target: Vector, source: Vector, positions: readonly number[], sign = 1): void {
+  for (let k = 0; k < positions.length; k++) {
+    const i = positions[k]!;
+    target[i] = target[i]! + sign * source[i]!;
+  }
+}
 
 /** The property a client event belongs to: its `tid` as sent. */
 export function propertyOfEvent(data: RecordedData): string {
@@ -148,17 +137,15 @@ export function propertyOfEvent(data: RecordedData): string {
   return tid;
 }
 
-function sourceDimensions(source: TrafficSourceData, property: PropertyInfo): Record<string, string> {
-  return {
-    channel: defaultChannelGrouping(source, property),
-    source: source.source,
-    medium: source.medium,
-    sourceMedium: `${source.source} / ${source.medium}`,
-    campaign: source.campaign,
-    keyword: source.keyword,
-    adContent: source.adContent,
-    referralPath: source.referralPath,
-  };
+function sourceValues(dims: (string | null)[], source: TrafficSourceData, property: PropertyInfo): void {
+  dims[D.channel] = defaultChannelGrouping(source, property);
+  dims[D.source] = source.source;
+  dims[D.medium] = source.medium;
+  dims[D.sourceMedium] = `${source.source} / ${source.medium}`;
+  dims[D.campaign] = source.campaign;
+  dims[D.keyword] = source.keyword;
+  dims[D.adContent] = source.adContent;
+  dims[D.referralPath] = source.referralPath;
 }
 
 /** A new session document from the session's first event seen (normally its first hit). */
@@ -166,23 +153,22 @@ export function openSession(data: RecordedData, context: ModelContext): SessionW
   const { hit, session, state } = data;
   const property = context.property(propertyOfEvent(data));
   const device = context.device(hit.device.userAgent);
-  const dims: Record<string, string> = {
-    ...sourceDimensions(session.source, property),
-    landingPage: NOT_SET,
-    exitPage: NOT_SET,
-    country: or(hit.geo.country),
-    region: or(hit.geo.region),
-    city: or(hit.geo.city),
-    continent: or(hit.geo.continent),
-    language: or(hit.device.language),
-    deviceCategory: device.deviceCategory,
-    browser: device.browser,
-    browserVersion: device.browserVersion,
-    os: device.os,
-    osVersion: device.osVersion,
-    screenResolution: or(hit.device.screenResolution),
-    userType: session.isNewUser ? 'New Visitor' : 'Returning Visitor',
-  };
+  const dims = new Array<string | null>(SESSION_VALUE_COUNT).fill(null);
+  sourceValues(dims, session.source, property);
+  dims[D.landingPage] = NOT_SET;
+  dims[D.exitPage] = NOT_SET;
+  dims[D.country] = or(hit.geo.country);
+  dims[D.region] = or(hit.geo.region);
+  dims[D.city] = or(hit.geo.city);
+  dims[D.continent] = or(hit.geo.continent);
+  dims[D.language] = or(hit.device.language);
+  dims[D.deviceCategory] = device.deviceCategory;
+  dims[D.browser] = device.browser;
+  dims[D.browserVersion] = device.browserVersion;
+  dims[D.os] = device.os;
+  dims[D.osVersion] = device.osVersion;
+  dims[D.screenResolution] = or(hit.device.screenResolution);
+  dims[D.userType] = session.isNewUser ? 'New Visitor' : 'Returning Visitor';
   const doc: SessionDoc = {
     id: session.id,
     property: property.id,
@@ -196,6 +182,7 @@ export function openSession(data: RecordedData, context: ModelContext): SessionW
     hits: 0,
     interactions: 0,
     dims,
+    cds: {},
     totals: zeroVector(),
     custom: {},
     pages: [],
@@ -204,19 +191,34 @@ export function openSession(data: RecordedData, context: ModelContext): SessionW
     userDay: 0,
   };
   // Nothing of a new session is attributed yet.
-  return { doc, attributed: {}, pending: zeroVector(), pendingCustom: {} };
+  return { doc, attributed: new Array<string | null>(SESSION_VALUE_COUNT).fill(null), attributedCds: {}, pending: zeroVector(), pendingCustom: undefined };
 }
 
-/** A loaded document, ready for more events: everything in its totals is attributed under its dimension values. */
-export const resumeSession = (doc: SessionDoc): SessionWork => ({ doc, attributed: { ...doc.dims }, pending: zeroVector(), pendingCustom: {} });
+/** A stored document, ready for more events: everything in its totals is attributed under its values. */
+export const resumeSession = (doc: SessionDoc): SessionWork => ({ doc, attributed: doc.dims.slice(), attributedCds: { ...doc.cds }, pending: zeroVector(), pendingCustom: undefined });
 
-/** Adds `value` to the session's set of values of a hit dimension; true when it is new there. */
+/** Adds `value` to the session's values of a hit dimension; true when it is new there. */
 function firstValue(doc: SessionDoc, dimension: string, value: string): boolean {
-  const values = (doc.hitValues[dimension] ??= []);
+  const values = doc.hitValues[dimension];
+  if (values === undefined) {
+    doc.hitValues[dimension] = [value];
+    return true;
+  }
   if (values.includes(value)) return false;
   values.push(value);
   return true;
 }
+
+/** Position of `value` among the session's values of a hit dimension, added when new. */
+function valueIndex(doc: SessionDoc, dimension: string, value: string): number {
+  const values = (doc.hitValues[dimension] ??= []);
+  const index = values.indexOf(value);
+  if (index >= 0) return index;
+  values.push(value);
+  return values.length - 1;
+}
+
+const INDEX_BASE = 1024;
 
 function customMicros(values: Record<string, number> | undefined): CustomVector | undefined {
   if (values === undefined) return undefined;
@@ -228,13 +230,65 @@ function customMicros(values: Record<string, number> | undefined): CustomVector 
   return out;
 }
 
-interface ProductLine {
-  name?: string;
-  sku?: string;
-  category?: string;
-  vector: Vector;
-  custom?: CustomVector;
+function addCustomToRow(row: RollupRow, custom: CustomVector | undefined, sign = 1): void {
+  if (custom !== undefined) addCustomInto((row.custom ??= {}), custom, sign);
 }
+
+function eventRow(row: RollupRow, value: number, unique: number, firstInSession: boolean, custom: CustomVector | undefined): void {
+  inc(row, M.totalEvents, 1);
+  inc(row, M.eventValue, value);
+  inc(row, M.uniqueEvents, unique);
+  if (firstInSession) inc(row, M.sessionsWithEvent, 1);
+  addCustomToRow(row, custom);
+}
+
+/** A page view: it is (for now) the session's exit. */
+function pageRow(row: RollupRow, view: number, unique: number, entrance: number, custom: CustomVector | undefined): void {
+  inc(row, view, 1);
+  inc(row, M.uniquePageviews, unique);
+  inc(row, M.entrances, entrance);
+  inc(row, M.exits, 1);
+  addCustomToRow(row, custom);
+}
+
+/** The previous page gets its time, and hands the exit over when a new view arrives. */
+function previousPageRow(row: RollupRow, spent: number, exit: number): void {
+  inc(row, M.timeOnPage, spent);
+  inc(row, M.exits, exit);
+}
+
+function productLine(
+  doc: SessionDoc,
+  bucket: DayBucket,
+  d: Vector,
+  product: { name?: string; sku?: string; category?: string },
+  quantity: number,
+  revenue: number,
+  purchase: boolean,
+  custom: CustomVector | undefined,
+): void {
+  const values = [or(product.name), or(product.sku), or(product.category)] as const;
+  const dims = [D.productName, D.productSku, D.productCategory] as const;
+  for (let k = 0; k < 3; k++) {
+    const row = rowOf(bucket, dims[k]!, values[k]!);
+    if (purchase) {
+      inc(row, M.itemQuantity, quantity);
+      inc(row, M.itemRevenue, revenue);
+      inc(row, M.uniquePurchases, 1);
+    } else inc(row, M.quantityRefunded, quantity);
+    addCustomToRow(row, custom);
+    firstValue(doc, STANDARD_PRODUCT_NAMES[k]!, values[k]!);
+  }
+  if (purchase) {
+    d[M.itemQuantity] = d[M.itemQuantity]! + quantity;
+    d[M.itemRevenue] = d[M.itemRevenue]! + revenue;
+    d[M.uniquePurchases] = d[M.uniquePurchases]! + 1;
+  } else d[M.quantityRefunded] = d[M.quantityRefunded]! + quantity;
+}
+const STANDARD_PRODUCT_NAMES = ['productName', 'productSku', 'productCategory'] as const;
+
+// One scratch vector for the hit's session delta: filled, used and cleared within one call.
+const scratch = zeroVector();
 
 /**
  * Applies one recorded client event to its session (`work`, undefined when the session
@@ -247,9 +301,10 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
   const w = work ?? openSession(data, context);
   const doc = w.doc;
   const property = context.property(doc.property);
-  const day = doc.day;
+  const bucket = out.bucket(doc.property, doc.day);
   const time = hit.time;
-  const d = zeroVector();
+  const d = scratch;
+  d.fill(0);
   let custom = customMicros(hit.customMetrics);
 
   // ---- session metrics
@@ -265,78 +320,77 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
 
   // ---- pages: time on page and exit of the previous page, then this page
   const isPage = hit.type === 'pageview' || hit.type === 'screenview';
-  const prev = session.previousPage;
-  let prevVector: Vector | undefined;
-  if (prev !== undefined && (isPage || hit.interaction)) {
-    const spent = time - Math.max(prev.time, session.previousInteractionAt ?? prev.time);
-    if (spent !== 0) {
-      prevVector = zeroVector();
-      prevVector[M.timeOnPage] = spent;
-      inc(d, M.timeOnPage, spent);
-    }
+  const prev: PageViewRef | undefined = session.previousPage;
+  let spent = 0;
+  if (prev !== undefined && (isPage || hit.interaction)) spent = time - Math.max(prev.time, session.previousInteractionAt ?? prev.time);
+  if (prev !== undefined && (spent !== 0 || isPage)) {
+    d[M.timeOnPage] = spent;
+    const exit = isPage ? -1 : 0;
+    previousPageRow(rowOf(bucket, D.pagePath, or(prev.path)), spent, exit);
+    previousPageRow(rowOf(bucket, D.pageTitle, or(prev.title)), spent, exit);
+    previousPageRow(rowOf(bucket, D.hostname, or(prev.hostname)), spent, exit);
   }
   if (isPage) {
     const path = or(hit.page.path);
     const title = or(hit.page.title);
     const hostname = or(hit.page.hostname);
-    const pageVector = zeroVector();
-    pageVector[hit.type === 'pageview' ? M.pageviews : M.screenviews] = 1;
+    const view = hit.type === 'pageview' ? M.pageviews : M.screenviews;
+    const pathIndex = valueIndex(doc, 'pagePath', path);
+    const titleIndex = valueIndex(doc, 'pageTitle', title);
+    firstValue(doc, 'hostname', hostname);
+    let unique = 0;
     if (hit.type === 'pageview') {
-      const key = `${path}\u0000${title}`;
+      const key = pathIndex * INDEX_BASE + titleIndex;
       if (!doc.pages.includes(key)) {
         doc.pages.push(key);
-        pageVector[M.uniquePageviews] = 1;
+        unique = 1;
       }
     }
-    if (session.isEntrance) {
-      pageVector[M.entrances] = 1;
-      doc.dims['landingPage'] = path;
-      doc.dims['pagePath'] = path;
-      doc.dims['pageTitle'] = title;
-      doc.dims['hostname'] = hostname;
+    const entrance = session.isEntrance ? 1 : 0;
+    if (entrance === 1) {
+      doc.dims[D.landingPage] = path;
+      doc.dims[D.pagePath] = path;
+      doc.dims[D.pageTitle] = title;
+      doc.dims[D.hostname] = hostname;
     }
-    pageVector[M.exits] = 1;
-    if (prev !== undefined) {
-      prevVector ??= zeroVector();
-      inc(prevVector, M.exits, -1);
-    }
-    doc.dims['exitPage'] = path;
-    addInto(d, pageVector);
-    if (prev !== undefined) inc(d, M.exits, -1);
-    out.daily(doc.property, day, 'pagePath', path, pageVector, 1, undefined, custom);
-    out.daily(doc.property, day, 'pageTitle', title, pageVector, 1, undefined, custom);
-    out.daily(doc.property, day, 'hostname', hostname, pageVector, 1, undefined, custom);
-    firstValue(doc, 'pagePath', path);
-    firstValue(doc, 'pageTitle', title);
-    firstValue(doc, 'hostname', hostname);
+    doc.dims[D.exitPage] = path;
+    pageRow(rowOf(bucket, D.pagePath, path), view, unique, entrance, custom);
+    pageRow(rowOf(bucket, D.pageTitle, title), view, unique, entrance, custom);
+    pageRow(rowOf(bucket, D.hostname, hostname), view, unique, entrance, custom);
+    d[view] = 1;
+    d[M.uniquePageviews] = unique;
+    d[M.entrances] = entrance;
+    // The exit moves here from the previous page: the session keeps exactly one.
+    d[M.exits] = prev === undefined ? 1 : 0;
   }
-  if (prevVector !== undefined && prev !== undefined) addToPage(out, doc, prev, prevVector);
 
   // ---- hit-type specific
-  let products: ProductLine[] | undefined;
   switch (hit.type) {
     case 'event': {
       const category = or(hit.event.category);
       const action = or(hit.event.action);
       const label = or(hit.event.label);
-      const eventVector = zeroVector();
-      eventVector[M.totalEvents] = 1;
-      eventVector[M.eventValue] = toMicros(hit.event.value ?? 0);
-      const key = `${category}\u0000${action}\u0000${label}`;
+      const value = toMicros(hit.event.value ?? 0);
+      // A value new to the session opens a "session with event" for it.
+      const seenCategories = doc.hitValues['eventCategory']?.length ?? 0;
+      const seenActions = doc.hitValues['eventAction']?.length ?? 0;
+      const seenLabels = doc.hitValues['eventLabel']?.length ?? 0;
+      const c = valueIndex(doc, 'eventCategory', category);
+      const a = valueIndex(doc, 'eventAction', action);
+      const l = valueIndex(doc, 'eventLabel', label);
+      const key = (c * INDEX_BASE + a) * INDEX_BASE + l;
+      let unique = 0;
       if (!doc.events.includes(key)) {
         if (doc.events.length === 0) d[M.sessionsWithEvent] = 1;
         doc.events.push(key);
-        eventVector[M.uniqueEvents] = 1;
+        unique = 1;
       }
-      addInto(d, eventVector);
-      for (const [dimension, value] of [
-        ['eventCategory', category],
-        ['eventAction', action],
-        ['eventLabel', label],
-      ] as const) {
-        eventVector[M.sessionsWithEvent] = firstValue(doc, dimension, value) ? 1 : 0;
-        out.daily(doc.property, day, dimension, value, eventVector, 1, undefined, custom);
-      }
+      d[M.totalEvents] = 1;
+      d[M.eventValue] = value;
+      d[M.uniqueEvents] = unique;
+      eventRow(rowOf(bucket, D.eventCategory, category), value, unique, c === seenCategories, custom);
+      eventRow(rowOf(bucket, D.eventAction, action), value, unique, a === seenActions, custom);
+      eventRow(rowOf(bucket, D.eventLabel, label), value, unique, l === seenLabels, custom);
       break;
     }
     case 'transaction':
@@ -345,14 +399,9 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
       d[M.transactionTax] = toMicros(hit.transaction.tax);
       d[M.transactionShipping] = toMicros(hit.transaction.shipping);
       break;
-    case 'item': {
-      const vector = zeroVector();
-      vector[M.itemQuantity] = hit.item.quantity;
-      vector[M.itemRevenue] = toMicros(hit.item.price * hit.item.quantity);
-      vector[M.uniquePurchases] = 1;
-      products = [{ name: hit.item.name, sku: hit.item.sku, category: hit.item.category, vector }];
+    case 'item':
+      productLine(doc, bucket, d, hit.item, hit.item.quantity, toMicros(hit.item.price * hit.item.quantity), true, undefined);
       break;
-    }
     case 'social':
       d[M.socialInteractions] = 1;
       break;
@@ -369,35 +418,19 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
     const purchase = ecommerce.action === 'purchase';
     const transaction = ecommerce.transaction;
     if (purchase && hit.type !== 'transaction' && transaction !== undefined) {
-      inc(d, M.transactions, 1);
-      inc(d, M.transactionRevenue, toMicros(transaction.revenue));
-      inc(d, M.transactionTax, toMicros(transaction.tax ?? 0));
-      inc(d, M.transactionShipping, toMicros(transaction.shipping ?? 0));
+      d[M.transactions] = 1;
+      d[M.transactionRevenue] = toMicros(transaction.revenue);
+      d[M.transactionTax] = toMicros(transaction.tax ?? 0);
+      d[M.transactionShipping] = toMicros(transaction.shipping ?? 0);
     } else if (!purchase) {
-      inc(d, M.refunds, 1);
-      inc(d, M.refundAmount, toMicros(transaction?.revenue ?? 0));
+      d[M.refunds] = 1;
+      d[M.refundAmount] = toMicros(transaction?.revenue ?? 0);
     }
     for (const product of ecommerce.products) {
       const quantity = product.quantity ?? 1;
-      const vector = zeroVector();
-      if (purchase) {
-        vector[M.itemQuantity] = quantity;
-        vector[M.itemRevenue] = toMicros((product.price ?? 0) * quantity);
-        vector[M.uniquePurchases] = 1;
-      } else vector[M.quantityRefunded] = quantity;
-      (products ??= []).push({ name: product.name, sku: product.sku, category: product.category, vector, custom: customMicros(product.customMetrics) });
-    }
-  }
-  if (products !== undefined) {
-    for (const product of products) {
-      addInto(d, product.vector);
-      if (product.custom !== undefined) addCustomInto((custom ??= {}), product.custom);
-      out.daily(doc.property, day, 'productName', or(product.name), product.vector, 1, undefined, product.custom);
-      out.daily(doc.property, day, 'productSku', or(product.sku), product.vector, 1, undefined, product.custom);
-      out.daily(doc.property, day, 'productCategory', or(product.category), product.vector, 1, undefined, product.custom);
-      firstValue(doc, 'productName', or(product.name));
-      firstValue(doc, 'productSku', or(product.sku));
-      firstValue(doc, 'productCategory', or(product.category));
+      const productCustom = customMicros(product.customMetrics);
+      productLine(doc, bucket, d, product, quantity, toMicros((product.price ?? 0) * quantity), purchase, productCustom);
+      if (productCustom !== undefined) addCustomInto((custom ??= {}), productCustom);
     }
   }
 
@@ -407,88 +440,143 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
     for (const index in dimensions) {
       const value = dimensions[index]!;
       const treatment = property.customDimensions[index] ?? 'hit';
-      if (treatment === 'session') doc.dims[`cd${index}`] = value;
+      const name = `cd${index}`;
+      if (treatment === 'session') doc.cds[name] = value;
       else if (treatment === 'hit') {
-        out.daily(doc.property, day, `cd${index}`, value, d, 1, OWN_HIT_POSITIONS, custom);
-        firstValue(doc, `cd${index}`, value);
+        const row = customRowOf(bucket, name, value);
+        addAt(row.metrics, d, OWN_HIT_POSITIONS);
+        addCustomToRow(row, custom);
+        firstValue(doc, name, value);
       }
     }
   }
 
-  // ---- the session takes the hit's metrics; session dimensions get them at flush time
-  addInto(doc.totals, d);
-  addInto(w.pending, d);
+  // ---- the session takes the hit's metrics; its dimension values get them at flush time
+  for (let i = 0; i < METRIC_COUNT; i++) {
+    const v = d[i]!;
+    if (v !== 0) {
+      doc.totals[i] = doc.totals[i]! + v;
+      w.pending[i] = w.pending[i]! + v;
+    }
+  }
   if (custom !== undefined) {
     addCustomInto(doc.custom, custom);
-    addCustomInto(w.pendingCustom, custom);
+    addCustomInto((w.pendingCustom ??= {}), custom);
   }
-  out.hourly(doc.property, localHour(time, property.timeZone), d, HIT_POSITIONS);
-  if (d[M.sessions] !== 0 || d[M.newUsers] !== 0 || d[M.bounces] !== 0 || d[M.sessionDuration] !== 0) out.hourly(doc.property, doc.hour, d, SESSION_METRICS);
+  addAt(out.hourRow(doc.property, localHour(time, property.timeZone)).metrics, d, HIT_POSITIONS);
+  if (d[M.sessions] !== 0 || d[M.bounces] !== 0 || d[M.sessionDuration] !== 0) addAt(out.hourRow(doc.property, doc.hour).metrics, d, SESSION_METRICS);
 
   doc.lastHitAt = time;
   doc.hits = session.hitIndex;
   doc.interactions = session.interactionIndex;
 
-  // ---- users: one fact per session and day, upgraded when the session counts its new user
+  // ---- users: one fact per session (so per day), upgraded when the session counts its new user
   const newUser = d[M.newUsers] === 1;
   if (doc.userDay === 0 || (newUser && doc.userDay !== 2)) {
-    out.userDay(doc.property, day, doc.client, newUser);
+    out.userDay(doc.property, doc.day, doc.client, newUser);
     doc.userDay = newUser ? 2 : 1;
   }
 
-  out.realtime({
-    property: doc.property,
-    time,
-    client: doc.client,
-    page: or(state.lastPage?.path),
-    source: doc.dims['sourceMedium'] ?? NOT_SET,
-    country: doc.dims['country'] ?? NOT_SET,
-    device: doc.dims['deviceCategory'] ?? NOT_SET,
-  });
+  if (time >= out.realtimeFrom) {
+    out.realtime(doc.property, time, doc.client, or(state.lastPage?.path), doc.dims[D.sourceMedium] ?? NOT_SET, doc.dims[D.country] ?? NOT_SET, doc.dims[D.deviceCategory] ?? NOT_SET);
+  }
   return w;
 }
 
-function addToPage(out: AnalyticsOutput, doc: SessionDoc, page: PageViewRef, vector: Vector): void {
-  out.daily(doc.property, doc.day, 'pagePath', or(page.path), vector, 1);
-  out.daily(doc.property, doc.day, 'pageTitle', or(page.title), vector, 1);
-  out.daily(doc.property, doc.day, 'hostname', or(page.hostname), vector, 1);
+/** The positions where `v` is not 0. */
+function nonZero(v: Vector): number[] {
+  const positions: number[] = [];
+  for (let i = 0; i < METRIC_COUNT; i++) if (v[i] !== 0) positions.push(i);
+  return positions;
 }
 
 /**
  * Attributes the session's pending metrics to its dimension values (and to the
- * total, dimension ''). A dimension whose value changed since the last flush moves
- * the already-attributed part of the session from the old value to the new one.
- * Flushing after every event or once per batch gives the same rollups.
+ * totals, dimension ''). A value that changed since the last flush (the exit page,
+ * the landing page once known, a session-scoped cd) takes the session's whole
+ * metrics from the old value. Flushing after every event or once per batch gives the
+ * same rollups.
  */
 export function flushSession(work: SessionWork, out: AnalyticsOutput): void {
-  const { doc, pending, pendingCustom, attributed } = work;
-  const custom = hasCustom(pendingCustom) ? pendingCustom : undefined;
-  const anyPending = custom !== undefined || !isZero(pending);
-  if (anyPending) out.daily(doc.property, doc.day, '', '', pending, 1, undefined, custom);
+  const { doc, pending, attributed } = work;
+  const pendingCustom = hasCustom(work.pendingCustom) ? work.pendingCustom : undefined;
+  const moving = nonZero(pending);
+  if (moving.length === 0 && pendingCustom === undefined && sameValues(doc, work)) return;
+  const bucket = out.bucket(doc.property, doc.day);
+  const sessionMoving = moving.filter((i) => SESSION_METRICS.includes(i));
+  // What was attributed before this flush: it moves whole when a value changed.
   let flushed: Vector | undefined;
   let flushedCustom: CustomVector | undefined;
-  for (const dimension in doc.dims) {
-    const value = doc.dims[dimension]!;
-    const before = attributed[dimension];
+  const before = (): Vector => {
+    if (flushed === undefined) {
+      flushed = doc.totals.slice();
+      addAt(flushed, pending, moving, -1);
+      flushedCustom = { ...doc.custom };
+      if (pendingCustom !== undefined) addCustomInto(flushedCustom, pendingCustom, -1);
+    }
+    return flushed;
+  };
+
+  addAt(bucket.total.metrics, pending, moving);
+  addCustomToRow(bucket.total, pendingCustom);
+  for (let id = 0; id < SESSION_VALUE_COUNT; id++) {
+    const value = doc.dims[id]!;
+    const old = attributed[id];
     // Page dimensions carry only the session metrics of the sessions landing on the value.
-    const positions = PAGE_DIMENSION_SET.has(dimension) ? SESSION_METRICS : undefined;
-    const withCustom = positions === undefined;
-    if (before === value) {
-      if (anyPending) out.daily(doc.property, doc.day, dimension, value, pending, 1, positions, withCustom ? custom : undefined);
+    const landing = id >= FIRST_LANDING_DIMENSION;
+    if (old === value) {
+      if (value === null) continue;
+      const row = rowOf(bucket, id, value);
+      addAt(row.metrics, pending, landing ? sessionMoving : moving);
+      if (!landing) addCustomToRow(row, pendingCustom);
       continue;
     }
-    if (before !== undefined) {
-      if (flushed === undefined) {
-        flushed = doc.totals.slice();
-        addInto(flushed, pending, -1);
-        flushedCustom = { ...doc.custom };
-        addCustomInto(flushedCustom, pendingCustom, -1);
-      }
-      out.daily(doc.property, doc.day, dimension, before, flushed, -1, positions, withCustom && hasCustom(flushedCustom) ? flushedCustom : undefined);
+    const positions = landing ? SESSION_METRICS : ALL_POSITIONS;
+    if (old !== null && old !== undefined) {
+      const row = rowOf(bucket, id, old);
+      addAt(row.metrics, before(), positions, -1);
+      if (!landing) addCustomToRow(row, flushedCustom, -1);
     }
-    out.daily(doc.property, doc.day, dimension, value, doc.totals, 1, positions, withCustom && hasCustom(doc.custom) ? doc.custom : undefined);
+    if (value !== null) {
+      const row = rowOf(bucket, id, value);
+      addAt(row.metrics, doc.totals, positions);
+      if (!landing) addCustomToRow(row, doc.custom);
+    }
+    attributed[id] = value;
   }
-  work.attributed = { ...doc.dims };
-  work.pending = zeroVector();
-  work.pendingCustom = {};
+  for (const name in doc.cds) {
+    const value = doc.cds[name]!;
+    const old = work.attributedCds[name];
+    if (old === value) {
+      const row = customRowOf(bucket, name, value);
+      addAt(row.metrics, pending, moving);
+      addCustomToRow(row, pendingCustom);
+      continue;
+    }
+    if (old !== undefined) {
+      const row = customRowOf(bucket, name, old);
+      addAt(row.metrics, before(), ALL_POSITIONS, -1);
+      addCustomToRow(row, flushedCustom, -1);
+    }
+    const row = customRowOf(bucket, name, value);
+    addAt(row.metrics, doc.totals, ALL_POSITIONS);
+    addCustomToRow(row, doc.custom);
+    work.attributedCds[name] = value;
+  }
+  pending.fill(0);
+  work.pendingCustom = undefined;
+}
+
+function sameValues(doc: SessionDoc, work: SessionWork): boolean {
+  for (let id = 0; id < SESSION_VALUE_COUNT; id++) if (doc.dims[id] !== work.attributed[id]) return false;
+  for (const name in doc.cds) if (doc.cds[name] !== work.attributedCds[name]) return false;
+  return true;
+}
+
+/** The session dimension values of a document by name (for reading). */
+export function sessionDimensionsOf(doc: SessionDoc): Record<string, string> {
+  const out: Record<string, string> = {};
+  SESSION_DIMENSIONS.forEach((name, id) => (out[name] = doc.dims[id] ?? NOT_SET));
+  for (const name in doc.cds) out[name] = doc.cds[name]!;
+  return out;
 }

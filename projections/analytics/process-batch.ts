@@ -15,13 +15,20 @@ export const CLIENT_EVENT_PREFIX = 'client-';
 
 export interface BatchInput {
   events: readonly RecordedEvent[];
-  /** Documents of the given session ids that exist (ids without a document are left out). */
-  loadSessions(ids: string[]): Promise<Map<string, SessionDoc>>;
+  /** The documents of these sessions that exist, by id (a session without a document is left out). */
+  loadSessions(keys: SessionKey[]): Promise<Map<string, SessionDoc>>;
   /** The committed property infos (not changed by this call). */
   properties: ReadonlyMap<string, PropertyInfo>;
   device(userAgent: string): DeviceInfo;
   /** Realtime facts older than this (epoch ms) are dropped. */
   realtimeFrom: number;
+}
+
+/** A session's identity with the fields stores key it by (its day never changes). */
+export interface SessionKey {
+  property: string;
+  day: string;
+  id: string;
 }
 
 export interface BatchOutput {
@@ -75,7 +82,7 @@ export async function processBatch(input: BatchInput): Promise<BatchOutput> {
 
   // Sessions first seen in this batch at their first hit have no document yet: only the others are loaded.
   const data: (RecordedData | undefined)[] = new Array(events.length);
-  const toLoad: string[] = [];
+  const toLoad: SessionKey[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < events.length; i++) {
     const event = events[i]!;
@@ -90,7 +97,7 @@ export async function processBatch(input: BatchInput): Promise<BatchOutput> {
     const id = recorded.session.id;
     if (seen.has(id)) continue;
     seen.add(id);
-    if (recorded.session.hitIndex !== 1) toLoad.push(id);
+    if (recorded.session.hitIndex !== 1) toLoad.push({ property: recorded.params['tid'] as string, day: recorded.state.sessionDay, id });
   }
   const loaded = toLoad.length === 0 ? new Map<string, SessionDoc>() : await input.loadSessions(toLoad);
 

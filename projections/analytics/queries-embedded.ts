@@ -7,7 +7,8 @@ import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import { isHitDimension, isSessionDimension } from './dimensions.ts';
 import { q, tablesOf } from './embedded-schema.ts';
 import { BASE_METRICS } from './metrics.ts';
-import type { SessionDoc } from './model.ts';
+import { sessionColumnList, sessionOfRow } from './embedded-sessions.ts';
+import { sessionDimensionsOf } from './model.ts';
 import type { AnalyticsReadSource, RealtimeActivity } from './queries.ts';
 
 type Row = unknown[];
@@ -37,7 +38,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
     const hitValues = `SELECT s.client AS client, j.value AS value FROM ${q(t.sessions)} s, json_each(s.doc, '$.hitValues.${dimension}') j WHERE s.${sessionRange}`;
     if (isHitDimension(dimension)) return hitValues;
     // cd<N>: session-scoped values live in dims, hit-scoped ones in hitValues.
-    const sessionValues = `SELECT client, json_extract(doc, '$.dims.${dimension}') AS value FROM ${q(t.sessions)} WHERE ${sessionRange} AND json_extract(doc, '$.dims.${dimension}') IS NOT NULL`;
+    const sessionValues = `SELECT client, json_extract(doc, '$.cds.${dimension}') AS value FROM ${q(t.sessions)} WHERE ${sessionRange} AND json_extract(doc, '$.cds.${dimension}') IS NOT NULL`;
     return `${sessionValues} UNION ALL ${hitValues}`;
   };
   const pairParams = (dimension: string, property: string, from: string, to: string): unknown[] =>
@@ -146,14 +147,14 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
           params.push(value);
         } else {
           // A hit dimension or cd<N>: the session's value (landing page, session scope) or any hit's.
-          where.push(`(json_extract(doc, '$.dims.${dimension}') = ? OR EXISTS (SELECT 1 FROM json_each(doc, '$.hitValues.${dimension}') WHERE value = ?))`);
+          where.push(`(json_extract(doc, '$.cds.${dimension}') = ? OR EXISTS (SELECT 1 FROM json_each(doc, '$.hitValues.${dimension}') WHERE value = ?))`);
           params.push(value, value);
         }
       }
-      const found = rows(`SELECT doc FROM ${q(t.sessions)} WHERE ${where.join(' AND ')} ORDER BY started_at, id LIMIT ? OFFSET ?`, ...params, limit, offset);
+      const found = rows(`SELECT ${sessionColumnList} FROM ${q(t.sessions)} WHERE ${where.join(' AND ')} ORDER BY started_at, id LIMIT ? OFFSET ?`, ...params, limit, offset);
       return found.map((row) => {
-        const doc = JSON.parse(String(row[0])) as SessionDoc;
-        return { id: doc.id, client: doc.client, number: doc.number, day: doc.day, startedAt: doc.startedAt, lastHitAt: doc.lastHitAt, dims: doc.dims, totals: doc.totals, custom: doc.custom };
+        const doc = sessionOfRow(row);
+        return { id: doc.id, client: doc.client, number: doc.number, day: doc.day, startedAt: doc.startedAt, lastHitAt: doc.lastHitAt, dims: sessionDimensionsOf(doc), totals: doc.totals, custom: doc.custom };
       });
     },
   };

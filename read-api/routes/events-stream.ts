@@ -18,7 +18,7 @@ import { EVENT_TYPES, isEventType } from '../../domain/contract.ts';
 import { CLIENT_STREAM_PREFIX } from '../../domain/client/stream.ts';
 import { ERASURE_STREAM_PREFIX } from '../../domain/erasure/events.ts';
 import { TID_PATTERN } from '../../domain/property/fields.ts';
-import type { EventFilter, Position, RecordedEvent, Subscription } from '../../storage/eventstore/port.ts';
+import { comparePositions, type EventFilter, type Position, type RecordedEvent, type Subscription } from '../../storage/eventstore/port.ts';
 import type { ReadApiDeps } from '../app.ts';
 import { badRequest, forbidden } from '../http/problem.ts';
 import { defineRoute, type AnyRoute } from '../http/route.ts';
@@ -112,8 +112,15 @@ export function eventsStreamRoute(deps: Pick<ReadApiDeps, 'eventStore' | 'logger
       if (key && key.role !== 'admin' && query.property === undefined) {
         throw forbidden('a read key must name its properties: add property=<tid>[,<tid>…]', 'property');
       }
-      const resumeFrom = lastEventId(req) ?? query.from;
-      const from: Position | undefined = resumeFrom ?? (await eventStore.headPosition());
+      const header = lastEventId(req);
+      const resumeFrom = header ?? query.from;
+      const field = header !== undefined ? 'Last-Event-ID' : 'from';
+      const head = await eventStore.headPosition();
+      // A position past the end (from another store, or made up) would wait silently forever.
+      if (resumeFrom !== undefined && head !== undefined && comparePositions(resumeFrom, head) > 0) {
+        throw badRequest(`${field}: ${resumeFrom} is beyond the end of the log (${head}): not a position of this event store`, field, field === 'from' ? 'query' : 'header');
+      }
+      const from: Position | undefined = resumeFrom ?? head;
       const { prefixes, visible } = streamFilter(query.property);
       const filter: EventFilter = { streamPrefixes: prefixes, ...(query.type ? { eventTypes: query.type } : {}) };
       let subscription: Subscription;
@@ -121,7 +128,6 @@ export function eventsStreamRoute(deps: Pick<ReadApiDeps, 'eventStore' | 'logger
         subscription = eventStore.subscribeToAll({ ...(from !== undefined ? { fromPosition: from } : {}), filter });
       } catch (error) {
         if (error instanceof RangeError) {
-          const field = resumeFrom !== undefined && query.from !== resumeFrom ? 'Last-Event-ID' : 'from';
           throw badRequest(`${field}: not a position of this event store`, field, field === 'from' ? 'query' : 'header');
         }
         throw error;

@@ -153,6 +153,9 @@ test('401 without a key, 403 for a read key without property= or with another pr
     await expectProblem(`${base}?from=yesterday`, bearer(h.adminKey), 400, 'from');
     await expectProblem(`${base}?type=PageviewRecorded.v1,NoSuchThing.v1`, bearer(h.adminKey), 400, 'type[1]');
     await expectProblem(base, { ...bearer(h.adminKey), 'last-event-id': 'abc' }, 400, 'Last-Event-ID');
+    await expectProblem(`${base}?from=0`, bearer(h.adminKey), 400, 'from'); // not this store's format (20 digits)
+    await expectProblem(`${base}?from=${'9'.repeat(20)}`, bearer(h.adminKey), 400, 'from'); // past the end: would wait forever
+    await expectProblem(base, { ...bearer(h.adminKey), 'last-event-id': '9'.repeat(20) }, 400, 'Last-Event-ID');
     // EventSource cannot send headers: the key may come as access_token.
     const sse = await openSse(`${base}?property=${TID}&access_token=${encodeURIComponent(h.readKey)}`);
     assert.is(sse.status, 200);

@@ -39,11 +39,11 @@ async function serve(options: Partial<Omit<ImportRouteDeps, 'importer' | 'logger
 
 const body = ndjson([line('10.1', NOW - DAY, { dp: '/x' }), line('10.1', NOW - DAY + 60_000, { dp: '/y' }), '{broken']);
 
-const send = (url: string, payload: string | ReadableStream<Uint8Array>, key: string | undefined = KEY): Promise<Response> =>
+const send = (url: string, payload: string | ReadableStream<Uint8Array>, key: string | null = KEY): Promise<Response> =>
   fetch(url, {
     method: 'POST',
     body: payload,
-    headers: { 'content-type': 'application/x-ndjson', ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) },
+    headers: { 'content-type': 'application/x-ndjson', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
     ...(typeof payload === 'string' ? {} : { duplex: 'half' }),
   } as RequestInit);
 
@@ -59,7 +59,7 @@ test('no ADMIN_API_KEY configured: 503 with a clear JSON error, nothing recorded
 
 test('missing or wrong key: 401; nothing recorded', async () => {
   const running = await serve();
-  const missing = await send(running.url, body, undefined);
+  const missing = await send(running.url, body, null);
   assert.is(missing.status, 401);
   assert.match(missing.headers.get('www-authenticate') ?? '', /^Bearer/);
   assert.match(((await missing.json()) as { error: string }).error, /Authorization: Bearer/);

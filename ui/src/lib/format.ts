@@ -46,9 +46,11 @@ export function formatValue(kind: MetricKind, value: number | null | undefined, 
     case 'currency': {
       const currency = options.currency ?? 'USD';
       try {
-        return compact && Math.abs(value) >= 10_000
-          ? numberFormat(`money-c-${currency}`, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }, locale).format(value)
-          : numberFormat(`money-${currency}`, { style: 'currency', currency }, locale).format(value);
+        if (compact && Math.abs(value) >= 10_000)
+          return numberFormat(`money-c-${currency}`, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }, locale).format(value);
+        if (compact && (Math.abs(value) >= 1_000 || Number.isInteger(value)))
+          return numberFormat(`money-0-${currency}`, { style: 'currency', currency, maximumFractionDigits: 0 }, locale).format(value);
+        return numberFormat(`money-${currency}`, { style: 'currency', currency }, locale).format(value);
       } catch {
         return numberFormat('decimal', { maximumFractionDigits: 2 }, locale).format(value);
       }
@@ -81,6 +83,17 @@ export function formatDateTime(value: number | string, timeZone?: string, locale
     return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', ...(timeZone ? { timeZone } : {}) }).format(date);
   } catch {
     return date.toISOString();
+  }
+}
+
+/** A compact date and time for table cells: 'Nov 28, 14:05'. */
+export function formatShortDateTime(value: number | string, timeZone?: string, locale?: string): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  try {
+    return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', ...(timeZone ? { timeZone } : {}) }).format(date);
+  } catch {
+    return date.toISOString().slice(0, 16).replace('T', ' ');
   }
 }
 

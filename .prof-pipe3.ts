@@ -1,0 +1,31 @@
+import { performance } from 'node:perf_hooks';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parsePayload } from './collector/measurement-protocol/index.ts';
+import { createEnricher } from './collector/enrich.ts';
+import { openGeoLookup } from './collector/geo.ts';
+import { openCookielessIds } from './collector/cookieless.ts';
+import { createHitRecorder } from './collector/record-hit.ts';
+import { silentLogger } from './platform/logger.ts';
+import { PROPERTY_DEFAULTS } from './domain/property/decider.ts';
+import { openEmbeddedEventStore } from './storage/eventstore/embedded.ts';
+const logger = silentLogger();
+const property = { ...PROPERTY_DEFAULTS, id: 'UA-424242-1', name: 'x', defaultUrl: 'https://www.example.com/', domains: ['example.com'], active: true };
+const geo = await openGeoLookup('../shared/geoip/GeoIP2-City-Test.mmdb', logger);
+const enrich = createEnricher({ geo, trustProxy: true, cookieless: openCookielessIds({ logger, purgeEveryMs: false }) });
+const store = openEmbeddedEventStore({ file: join(mkdtempSync(join(tmpdir(), 'x-')), 'e.sqlite') });
+const recorder = createHitRecorder({ store, logger });
+const payload = (n: number, c: number) => `v=1&_v=j101&tid=UA-424242-1&cid=${c}.1700000000&ul=en-gb&de=UTF-8&sr=1920x1080&vp=1280x720&sd=24-bit&t=pageview&dl=${encodeURIComponent('https://www.example.com/blog/event-sourcing?utm_source=x')}&dt=Pricing&dr=${encodeURIComponent('https://www.google.com/')}&z=${n}`;
+let zBase = 0;
+async function phase(name: string, N: number, client: (n: number) => number) {
+  zBase += 1e6;
+  let next = 0; const t = performance.now();
+  await Promise.all(Array.from({ length: 64 }, async () => { while (next < N) { const n = next++; const p = parsePayload(payload(n + zBase, client(n))); const e = enrich(p.params, { remoteAddress: '127.0.0.1', forwardedFor: '81.2.69.142', userAgent: 'Mozilla/5.0 Chrome', receivedAt: Date.now() }, property); if (!e.ok) throw new Error('x'); await recorder.record(e.hit, property); } }));
+  const ms = performance.now() - t;
+  console.log(name, Math.round(N / ms * 1000), 'hits/s', store.stats());
+}
+await phase('jit warm-up, 200 clients', 10000, (n) => 5e9 + (n % 200));
+await phase('10k new clients', 10000, (n) => 1e9 + n);
+await phase('same 10k again', 10000, (n) => 1e9 + n);
+await phase('10k new clients', 10000, (n) => 2e9 + n);

@@ -1,0 +1,68 @@
+// Session documents in the embedded `sessions` table: the identity and the session
+// dimensions are columns (reports group and filter on them), everything else is one
+// compact JSON `doc`. Kept small on purpose: every touched session is rewritten once
+// per batch, so its size is replay speed.
+import { SESSION_DIMENSIONS, SESSION_VALUE_COUNT } from './dimensions.ts';
+import { q } from './embedded-schema.ts';
+import type { SessionDoc } from './model.ts';
+
+const NOT_SET = '(not set)';
+const FIXED = ['id', 'property', 'client', 'day', 'hour', 'started_at'] as const;
+
+/** The columns of a session row, in the order of `sessionRowValues` / `sessionOfRow`. */
+export const SESSION_COLUMNS: readonly string[] = [...FIXED, ...SESSION_DIMENSIONS, 'doc'];
+export const sessionColumnList = SESSION_COLUMNS.map(q).join(', ');
+
+/** What the JSON column holds: the document minus its columns. */
+type StoredDoc = Omit<SessionDoc, 'id' | 'property' | 'client' | 'day' | 'hour' | 'startedAt' | 'dims'> & { landing: (string | null)[] };
+
+export function sessionRowValues(doc: SessionDoc): unknown[] {
+  const values: unknown[] = [doc.id, doc.property, doc.client, doc.day, doc.hour, doc.startedAt];
+  for (let id = 0; id < SESSION_DIMENSIONS.length; id++) values.push(doc.dims[id] ?? NOT_SET);
+  const stored: StoredDoc = {
+    number: doc.number,
+    lastHitAt: doc.lastHitAt,
+    isNewUser: doc.isNewUser,
+    hits: doc.hits,
+    interactions: doc.interactions,
+    landing: doc.dims.slice(SESSION_DIMENSIONS.length, SESSION_VALUE_COUNT),
+    cds: doc.cds,
+    totals: doc.totals,
+    custom: doc.custom,
+    pages: doc.pages,
+    events: doc.events,
+    hitValues: doc.hitValues,
+    userDay: doc.userDay,
+  };
+  values.push(JSON.stringify(stored));
+  return values;
+}
+
+/** A row read with `.raw()` in SESSION_COLUMNS order. */
+export function sessionOfRow(row: readonly unknown[]): SessionDoc {
+  const stored = JSON.parse(String(row[row.length - 1])) as StoredDoc;
+  const dims: (string | null)[] = [];
+  for (let id = 0; id < SESSION_DIMENSIONS.length; id++) dims.push(String(row[FIXED.length + id]));
+  dims.push(...stored.landing);
+  return {
+    id: String(row[0]),
+    property: String(row[1]),
+    client: String(row[2]),
+    day: String(row[3]),
+    hour: String(row[4]),
+    startedAt: Number(row[5]),
+    lastHitAt: stored.lastHitAt,
+    number: stored.number,
+    isNewUser: stored.isNewUser,
+    hits: stored.hits,
+    interactions: stored.interactions,
+    dims,
+    cds: stored.cds,
+    totals: stored.totals,
+    custom: stored.custom,
+    pages: stored.pages,
+    events: stored.events,
+    hitValues: stored.hitValues,
+    userDay: stored.userDay,
+  };
+}

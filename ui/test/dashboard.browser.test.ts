@@ -1,0 +1,195 @@
+// The dashboard in headless Chromium against the real server (collector, projections,
+// read API) on a temp data dir: sign in, the overview's numbers equal the API's, a click
+// filters every report, the URL round-trips and Back works, the live tail shows a hit
+// sent during the test, the replay button replays, and hostile strings stay text.
+// Skips (one line on stderr) while the read API is not in this checkout.
+import { existsSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { formatValue } from '../src/lib/format.ts';
+import { metricInfo, OVERVIEW_METRICS } from '../src/lib/metrics.ts';
+import type { QueryResponse } from '../src/lib/types.ts';
+import { missingPart, startFixture, XSS_IMG, XSS_SCRIPT, type Fixture } from './system-fixture.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const missing = missingPart() ?? (existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}`);
+
+if (missing) {
+  process.stderr.write(`ui/test/dashboard.browser.test.ts: skipped, ${missing}\n`);
+} else {
+  let fixture: Fixture;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  test.before(async () => {
+    fixture = await startFixture({ simulate: { visitors: 60, days: 14 } });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC', viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('dialog', (dialog) => void dialog.accept());
+  });
+
+  test.after(async () => {
+    await context?.close();
+    await browser?.close();
+    await fixture?.close();
+  });
+
+  const query = (body: Record<string, unknown>) => fixture.api<QueryResponse>('POST', '/query', { property: fixture.propertyId, ...body });
+  /** The KPI tiles once loaded: metric → raw value. */
+  async function tiles(): Promise<Record<string, number>> {
+    await page.waitForSelector('[data-metric] .value[data-value]');
+    await page.waitForFunction(() => !document.querySelector('section[aria-label="Key figures"] [aria-busy="true"]'));
+    return page.$$eval('button[data-metric]', (buttons) =>
+      Object.fromEntries(buttons.map((b) => [b.getAttribute('data-metric') ?? '', Number(b.querySelector('.value')?.getAttribute('data-value'))])),
+    );
+  }
+  const hashParams = () => new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? '');
+
+  test('signs in with an API key kept out of the URL', async () => {
+    await page.goto(`${fixture.url}/`);
+    await page.fill('input[name="api-key"]', 'wa_wrong_key');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('#login-error');
+    await page.fill('input[name="api-key"]', fixture.key);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('nav[aria-label="Reports"]');
+    assert.not.ok(page.url().includes(fixture.key));
+    assert.is(await page.evaluate(() => sessionStorage.getItem('webalytic.apiKey')), fixture.key);
+    assert.is(hashParams().get('property'), fixture.propertyId);
+  });
+
+  test('the overview shows the numbers the API answers', async () => {
+    const started = performance.now();
+    await page.goto(`${fixture.url}/#/overview?property=${fixture.propertyId}&range=today`);
+    const shown = await tiles();
+    await page.waitForSelector('[data-report="channel"] tbody tr');
+    await page.waitForFunction(() => document.querySelectorAll('.report [aria-busy="true"]').length === 0);
+    process.stdout.write(`\n  overview (today, ${Object.keys(shown).length} tiles, 6 tables) rendered in ${Math.round(performance.now() - started)} ms\n`);
+
+    const api = await query({ date_range: 'today', metrics: [...OVERVIEW_METRICS], dimensions: [] });
+    for (const [i, metric] of api.metrics.entries()) {
+      const value = api.totals.metrics[i] ?? 0;
+      if (!(metric in shown)) {
+        assert.ok(metric === 'transactions' || metric === 'transactionRevenue', `tile ${metric} missing`);
+        continue;
+      }
+      assert.ok(Math.abs((shown[metric] ?? NaN) - value) < 1e-9, `${metric}: page ${shown[metric]} vs API ${value}`);
+      const text = await page.textContent(`button[data-metric="${metric}"] .value`);
+      assert.is(text?.trim(), formatValue(metricInfo(metric).kind, value, { compact: true, currency: api.currency, locale: 'en-US' }));
+    }
+    assert.ok((shown.users ?? 0) > 0, 'no users today: the fixture hits did not arrive');
+
+    const channels = await query({ date_range: 'today', metrics: ['users'], dimensions: ['channel'], order_by: [['users', 'desc']], limit: 10 });
+    const rows = await page.$$eval('[data-report="channel"] tbody tr', (trs) =>
+      trs.map((tr) => [tr.querySelector('td[data-col="channel"]')?.textContent?.trim() ?? '', Number(tr.querySelector('td[data-col="users"]')?.getAttribute('data-value'))]),
+    );
+    assert.equal(rows, channels.rows.map((r) => [r.dimensions[0], r.metrics[0]]));
+  });
+
+  test('clicking a dimension value adds a filter chip that changes every report', async () => {
+    const before = await tiles();
+    const countries = await query({ date_range: 'today', metrics: ['users'], dimensions: ['country'], order_by: [['users', 'desc']] });
+    const target = countries.rows.find((r) => (r.metrics[0] ?? 0) < (before.users ?? 0));
+    assert.ok(target, 'the fixture has visitors from several countries');
+    const code = target.dimensions[0] ?? '';
+    await page.click(`[data-report="country"] button.filter-link[data-value="${code}"]`);
+    await page.waitForSelector(`.chip[data-filter="country"]`);
+    assert.equal(hashParams().getAll('f'), [`country.is.${code}`]);
+    await page.waitForFunction((expected) => document.querySelector('button[data-metric="users"] .value')?.getAttribute('data-value') === String(expected), target.metrics[0]);
+    const filtered = await query({ date_range: 'today', metrics: ['users', 'pageviews'], dimensions: [], filters: { and: [['is', 'country', [code]]] } });
+    const after = await tiles();
+    assert.is(after.users, filtered.totals.metrics[0]);
+    assert.is(after.pageviews, filtered.totals.metrics[1]);
+    assert.is.not(after.users, before.users);
+    // The other reports carry the filter too.
+    const pages = await query({ date_range: 'today', metrics: ['pageviews'], dimensions: ['pagePath'], filters: { and: [['is', 'country', [code]]] }, order_by: [['pageviews', 'desc']], limit: 10 });
+    const shownPages = await page.$$eval('[data-report="pagePath"] tbody tr', (trs) =>
+      trs.map((tr) => [tr.querySelector('td[data-col="pagePath"] [data-value]')?.getAttribute('data-value') ?? '', Number(tr.querySelector('td[data-col="pageviews"]')?.getAttribute('data-value'))]),
+    );
+    assert.equal(shownPages, pages.rows.map((r) => [r.dimensions[0], r.metrics[0]]));
+  });
+
+  test('the URL reproduces the view after a reload, and Back undoes the filter', async () => {
+    const url = page.url();
+    const filtered = await tiles();
+    await page.reload();
+    await page.waitForSelector('.chip[data-filter="country"]');
+    assert.is(page.url(), url);
+    assert.equal(await tiles(), filtered);
+
+    await page.goBack();
+    await page.waitForFunction(() => !document.querySelector('.chip'));
+    assert.equal(hashParams().getAll('f'), []);
+    const unfiltered = await query({ date_range: 'today', metrics: ['users'], dimensions: [] });
+    await page.waitForFunction((expected) => document.querySelector('button[data-metric="users"] .value')?.getAttribute('data-value') === String(expected), unfiltered.totals.metrics[0]);
+
+    // A page change is a history entry too.
+    await page.click('nav[aria-label="Reports"] a[data-page="audience"]');
+    await page.waitForSelector('h1:has-text("Audience")');
+    await page.goBack();
+    await page.waitForSelector('button[data-metric="users"]');
+    assert.ok(page.url().includes('#/overview'));
+  });
+
+  test('the live tail shows a hit sent during the test', async () => {
+    await page.goto(`${fixture.url}/#/sessions?property=${fixture.propertyId}&range=today`);
+    await page.waitForSelector('[data-widget="live-tail"] [data-status="live"]');
+    const path = `/live-${Date.now()}`;
+    await fixture.hit({ cid: '3001.1', t: 'pageview', dp: path, dt: 'Live tail', dh: 'coffee.example.com' });
+    await page.waitForSelector(`[data-widget="live-tail"] li:has-text("${path}")`);
+    // Pause stops the stream; resuming picks up what arrived meanwhile.
+    await page.click('[data-widget="live-tail"] button:has-text("Pause")');
+    await page.waitForSelector('[data-widget="live-tail"] [data-status="paused"]');
+    const paused = `/paused-${Date.now()}`;
+    await fixture.hit({ cid: '3001.1', t: 'pageview', dp: paused, dt: 'While paused', dh: 'coffee.example.com' });
+    await page.click('[data-widget="live-tail"] button:has-text("Resume")');
+    await page.waitForSelector(`[data-widget="live-tail"] li:has-text("${paused}")`);
+  });
+
+  test('a session opens its timeline of raw hits', async () => {
+    await fixture.settled();
+    await page.reload();
+    await page.waitForSelector('section[aria-labelledby="sessions-title"] tbody tr');
+    await page.click('section[aria-labelledby="sessions-title"] tbody tr:first-child td:first-child button');
+    await page.waitForSelector('[data-session] ol.hits li');
+    assert.ok(hashParams().get('session'));
+  });
+
+  test('the replay button replays and shows its outcome', async () => {
+    await page.goto(`${fixture.url}/#/admin?property=${fixture.propertyId}&report=projections`);
+    const card = page.locator('[data-projection]').first();
+    await card.waitFor();
+    const name = await card.getAttribute('data-projection');
+    await card.locator('button:has-text("Replay")').click();
+    const done = await page.waitForSelector(`[data-projection="${name}"] [data-replay-state]:not([data-replay-state="running"]):not([data-replay-state="starting"])`);
+    const state = await done.getAttribute('data-replay-state');
+    const api = await fixture.api<{ state: string }>('GET', `/projections/${name}/replay`);
+    assert.is(state, api.state);
+    assert.ok(['switched', 'up-to-date'].includes(api.state), `replay ended ${api.state}`);
+  });
+
+  test('hostile page titles, campaign names and event labels render as text', async () => {
+    const visit = async (hash: string, text: string) => {
+      await page.goto(`${fixture.url}/#/${hash}`);
+      await page.waitForSelector(`td:has-text(${JSON.stringify(text)})`);
+    };
+    await visit(`behaviour?property=${fixture.propertyId}&range=today&report=titles`, XSS_SCRIPT);
+    await visit(`behaviour?property=${fixture.propertyId}&range=today&report=titles`, XSS_IMG);
+    await visit(`acquisition?property=${fixture.propertyId}&range=today&report=campaigns`, XSS_SCRIPT);
+    await visit(`behaviour?property=${fixture.propertyId}&range=today&report=events&drill=xss&drill=click`, XSS_IMG);
+    await page.goto(`${fixture.url}/#/realtime?property=${fixture.propertyId}`);
+    await page.waitForSelector('[data-value]');
+    assert.is(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss), undefined);
+    assert.is(await page.locator('img[src="x"]').count(), 0);
+    assert.equal(pageErrors, []);
+  });
+}
+
+test.run();
