@@ -7,7 +7,7 @@ import type { RecordedEvent } from './storage/eventstore/port.ts';
 rmSync('/tmp/benchdir/read.sqlite', { force: true }); rmSync('/tmp/benchdir/read.sqlite-wal', { force: true }); rmSync('/tmp/benchdir/read.sqlite-shm', { force: true });
 const es = openEmbeddedEventStore({ file: '/tmp/benchdir/events.sqlite' });
 const rs = openEmbeddedReadStore('/tmp/benchdir/read.sqlite'); if (process.env.WAL) rs.db.pragma('wal_autocheckpoint = ' + process.env.WAL); if (process.env.SYNC) rs.db.pragma('synchronous = ' + process.env.SYNC);
-const sink = await createAnalyticsProjection().openSink(rs, 1, silentLogger());
+const sink = await createAnalyticsProjection({ sessionCacheSize: Number(process.env.CACHE ?? 50000) }).openSink(rs, 1, silentLogger());
 const B = Number(process.env.B ?? 2000);
 let batch: RecordedEvent[] = []; let n = 0; let tread = 0, tapply = 0;
 const t0 = performance.now(); let a = performance.now();

@@ -10,10 +10,11 @@
 //      the event store at a steady BENCH_RATE hits/s (default 2,000) for BENCH_LAG_SECONDS
 //      (default 20); append (event.created) → commit latency of every event, p50/p95.
 //
-// BENCH_BATCH sets the replay batch size (default 2,000). Figures go to stdout;
+// BENCH_BATCH sets the replay batch size (default 5,000). BENCH_DIR reuses (or keeps) a
+// filled store in that directory instead of a temp one. Figures go to stdout;
 // docs/benchmarks.md "## Projections" records a run.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -32,7 +33,7 @@ import { generateDecidedTraffic } from './projections-traffic.ts';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 300_000);
 const DAYS = Number(process.env['BENCH_DAYS'] ?? 30);
-const BATCH = Number(process.env['BENCH_BATCH'] ?? 2_000);
+const BATCH = Number(process.env['BENCH_BATCH'] ?? 5_000);
 const RATE = Number(process.env['BENCH_RATE'] ?? 2_000);
 const LAG_SECONDS = Number(process.env['BENCH_LAG_SECONDS'] ?? 20);
 const IN_FLIGHT = 512;
@@ -64,6 +65,7 @@ async function fill(dir: string): Promise<{ events: number; seconds: number }> {
 }
 
 async function replay(dir: string): Promise<Record<string, number>> {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `readmodels.sqlite${suffix}`), { force: true });
   const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
   const readStore = openEmbeddedReadStore(join(dir, 'readmodels.sqlite'));
   const projection = createAnalyticsProjection();
@@ -151,11 +153,16 @@ async function main(): Promise<void> {
   if (phase === 'replay' && dir) return void console.log(JSON.stringify(await replay(dir)));
   if (phase === 'lag' && dir) return void console.log(JSON.stringify(await lag(dir)));
 
-  const work = mkdtempSync(join(tmpdir(), 'webalytic-bench-projections-'));
+  const kept = process.env['BENCH_DIR'];
+  const work = kept ?? mkdtempSync(join(tmpdir(), 'webalytic-bench-projections-'));
   try {
-    console.log(`filling ${EVENTS.toLocaleString('en-US')} events over ${DAYS} days ...`);
-    const filled = await fill(work);
-    console.log(`fill: ${filled.events.toLocaleString('en-US')} events in ${filled.seconds.toFixed(1)} s`);
+    if (kept !== undefined && existsSync(join(kept, 'events.sqlite'))) console.log(`reusing the store in ${kept}`);
+    else {
+      mkdirSync(work, { recursive: true });
+      console.log(`filling ${EVENTS.toLocaleString('en-US')} events over ${DAYS} days ...`);
+      const filled = await fill(work);
+      console.log(`fill: ${filled.events.toLocaleString('en-US')} events in ${filled.seconds.toFixed(1)} s`);
+    }
     const replayed = await child('replay', work);
     console.log(
       `replay (analytics, batch ${BATCH}): ${replayed['events']!.toLocaleString('en-US')} events in ${replayed['seconds']!.toFixed(1)} s = ${replayed['eventsPerSecond']!.toLocaleString('en-US')} events/s (bar 50,000/s), peak RSS ${replayed['peakRssMb']} MB`,
@@ -165,7 +172,7 @@ async function main(): Promise<void> {
       `lag at ${RATE} hits/s for ${LAG_SECONDS} s (${lagged['hitsPerSecond']} hits/s achieved): p50 ${lagged['p50Ms']} ms, p95 ${lagged['p95Ms']} ms (bar < 1000), p99 ${lagged['p99Ms']} ms, max ${lagged['maxMs']} ms; peak RSS ${lagged['peakRssMb']} MB`,
     );
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (kept === undefined) rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -15,7 +15,7 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
 }) as typeof process.stdout.write;
 
 const context = await parse(dir, new RegExp(pattern), { ignore });
-await run(context.suites, {});
+await run(context.suites, { bail: false });
 
 const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
 const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);

@@ -50,7 +50,7 @@ export interface Tally {
 export function createTally(): Tally {
   const visits = new Map<number, number>(); // visitor → highest visit seen
   const countries = new Map<number, string>();
-  const sessions = new Set<string>();
+  const sessions = new Set<number>(); // visitor * 16 + visit: a visitor has at most 7 visits
   const byType: Record<string, number> = {};
   let hits = 0;
   let botHits = 0;
@@ -64,7 +64,7 @@ export function createTally(): Tally {
       byType[type] = (byType[type] ?? 0) + 1;
       visits.set(hit.visitor, Math.max(visits.get(hit.visitor) ?? 0, hit.visit));
       countries.set(hit.visitor, hit.country ?? '(unknown)');
-      sessions.add(`${hit.visitor}/${hit.visit}`);
+      sessions.add(hit.visitor * 16 + hit.visit);
       first = first === undefined ? hit.time : Math.min(first, hit.time);
       last = last === undefined ? hit.time : Math.max(last, hit.time);
     },

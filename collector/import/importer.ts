@@ -209,7 +209,7 @@ export function createImporter(deps: ImporterDeps): Importer {
       }
       for (const prepared of hits) {
         if (failure !== undefined) break;
-        await slotBelow(concurrency - 1);
+        if (inFlight >= concurrency) await slotBelow(concurrency - 1);
         inFlight += 1;
         if (prepared.hit.time > watermark) watermark = prepared.hit.time;
         recorder.record(prepared.hit, prepared.property).then(

@@ -16,6 +16,8 @@ export interface AnalyticsProjectionOptions {
   realtimeWindowMinutes?: number;
   /** Distinct user agents whose parse is cached. Default 10,000. */
   deviceCacheSize?: number;
+  /** Session documents kept in memory between batches (embedded sink). Default 50,000. */
+  sessionCacheSize?: number;
 }
 
 export function createAnalyticsProjection(options: AnalyticsProjectionOptions = {}): Projection {
@@ -33,6 +35,7 @@ export function createAnalyticsProjection(options: AnalyticsProjectionOptions = 
           clock,
           realtimeWindowMinutes: options.realtimeWindowMinutes ?? 60,
           deviceCacheSize: options.deviceCacheSize,
+          sessionCacheSize: options.sessionCacheSize,
         });
       }
       // The MongoDB sink (projections/mongodb/) plugs in here with the MongoDB read store.

@@ -24,7 +24,23 @@ if (missing) {
   let page: Page;
   const pageErrors: string[] = [];
 
-  test.before(async () => {
+  let setupError: unknown;
+  /** Later tests need the system and the browser: they stop at once when these did not start. */
+  const ready = () => {
+    if (setupError) throw new Error(`setup failed: ${setupError instanceof Error ? setupError.message : String(setupError)}`);
+  };
+
+  // A test rather than a before hook: uvu does not report a hook's failure.
+  test('starts the system on a temp data dir and a headless Chromium', async () => {
+    try {
+      await setup();
+    } catch (error) {
+      setupError = error;
+      throw error;
+    }
+  });
+
+  async function setup(): Promise<void> {
     fixture = await startFixture({ simulate: { visitors: 60, days: 14 } });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -33,7 +49,7 @@ if (missing) {
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('dialog', (dialog) => void dialog.accept());
-  });
+  }
 
   test.after(async () => {
     await context?.close();
@@ -53,6 +69,7 @@ if (missing) {
   const hashParams = () => new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? '');
 
   test('signs in with an API key kept out of the URL', async () => {
+    ready();
     await page.goto(`${fixture.url}/`);
     await page.fill('input[name="api-key"]', 'wa_wrong_key');
     await page.click('button[type="submit"]');
@@ -66,6 +83,7 @@ if (missing) {
   });
 
   test('the overview shows the numbers the API answers', async () => {
+    ready();
     const started = performance.now();
     await page.goto(`${fixture.url}/#/overview?property=${fixture.propertyId}&range=today`);
     const shown = await tiles();
@@ -94,6 +112,7 @@ if (missing) {
   });
 
   test('clicking a dimension value adds a filter chip that changes every report', async () => {
+    ready();
     const before = await tiles();
     const countries = await query({ date_range: 'today', metrics: ['users'], dimensions: ['country'], order_by: [['users', 'desc']] });
     const target = countries.rows.find((r) => (r.metrics[0] ?? 0) < (before.users ?? 0));
@@ -117,6 +136,7 @@ if (missing) {
   });
 
   test('the URL reproduces the view after a reload, and Back undoes the filter', async () => {
+    ready();
     const url = page.url();
     const filtered = await tiles();
     await page.reload();
@@ -139,6 +159,7 @@ if (missing) {
   });
 
   test('the live tail shows a hit sent during the test', async () => {
+    ready();
     await page.goto(`${fixture.url}/#/sessions?property=${fixture.propertyId}&range=today`);
     await page.waitForSelector('[data-widget="live-tail"] [data-status="live"]');
     const path = `/live-${Date.now()}`;
@@ -154,6 +175,7 @@ if (missing) {
   });
 
   test('a session opens its timeline of raw hits', async () => {
+    ready();
     await fixture.settled();
     await page.reload();
     await page.waitForSelector('section[aria-labelledby="sessions-title"] tbody tr');
@@ -163,6 +185,7 @@ if (missing) {
   });
 
   test('the replay button replays and shows its outcome', async () => {
+    ready();
     await page.goto(`${fixture.url}/#/admin?property=${fixture.propertyId}&report=projections`);
     const card = page.locator('[data-projection]').first();
     await card.waitFor();
@@ -176,6 +199,7 @@ if (missing) {
   });
 
   test('hostile page titles, campaign names and event labels render as text', async () => {
+    ready();
     const visit = async (hash: string, text: string) => {
       await page.goto(`${fixture.url}/#/${hash}`);
       await page.waitForSelector(`td:has-text(${JSON.stringify(text)})`);

@@ -97,16 +97,23 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
 
   const settled = async (): Promise<void> => {
     const head = await system.eventStore.headPosition();
-    if (head !== undefined) await system.projections.waitForPosition(head);
+    // Without projections in the catalog there are no read models to wait for.
+    if (head !== undefined && (await system.projections.status()).length > 0) await system.projections.waitForPosition(head);
   };
 
-  await api('POST', '/properties', { propertyId: PROPERTY_ID, name: 'Coffee & Co <test>', defaultUrl: 'https://coffee.example.com/', timeZone: 'UTC', currency: 'EUR' });
-  // The collector learns about the new property from the event log.
-  await system.properties.ready;
-
-  if (options.simulate) await simulate(url, options.simulate);
-  await sendTestHits(hit);
-  await settled();
+  try {
+    await api('POST', '/properties', { propertyId: PROPERTY_ID, name: 'Coffee & Co <test>', defaultUrl: 'https://coffee.example.com/', timeZone: 'UTC', currency: 'EUR' });
+    // The collector learns about the new property from the event log: wait until it has.
+    const created = await system.eventStore.headPosition();
+    if (created !== undefined) await system.properties.reached(created);
+    if (options.simulate) await simulate(system.eventStore, config.GEOIP_DB, options.simulate);
+    await sendTestHits(hit);
+    await settled();
+  } catch (error) {
+    await system.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 
   return {
     url,
@@ -123,18 +130,17 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   };
 }
 
-/** The simulator's history, when simulator/ has it (it is being written alongside). */
-async function simulate(url: string, size: { visitors: number; days: number }): Promise<void> {
-  const candidates = ['simulator/index.ts', 'simulator/history.ts', 'simulator/simulate.ts'].filter((path) => existsSync(join(REPO_ROOT, path)));
-  for (const path of candidates) {
-    const module: Record<string, unknown> = await import(join(REPO_ROOT, path));
-    const simulateHistory = module['simulateHistory'];
-    if (typeof simulateHistory === 'function') {
-      await (simulateHistory as (options: Record<string, unknown>) => Promise<unknown>)({ url, property: PROPERTY_ID, propertyId: PROPERTY_ID, ...size });
-      return;
-    }
+/** The simulator's history (simulator/history.ts), written straight into the event store. */
+async function simulate(store: unknown, geoDb: string | undefined, size: { visitors: number; days: number }): Promise<void> {
+  if (!existsSync(join(REPO_ROOT, 'simulator', 'index.ts'))) {
+    process.stderr.write('ui fixture: simulator/ is not there yet; using the fixture hits only\n');
+    return;
   }
-  process.stderr.write('ui fixture: simulator/ has no simulateHistory yet; using the fixture hits only\n');
+  const { simulateHistory } = await import('../../simulator/index.ts');
+  const { openGeoLookup } = await import('../../collector/geo.ts');
+  const { silentLogger } = await import('../../platform/logger.ts');
+  const geo = await openGeoLookup(geoDb, silentLogger());
+  await simulateHistory({ store: store as Parameters<typeof simulateHistory>[0]['store'], property: PROPERTY_ID, seed: 'ui-dashboard', geo, ...size });
 }
 
 /** A small, known set of hits: two countries, two devices, a referral, a campaign, an event, a sale, and hostile text. */
