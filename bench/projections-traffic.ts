@@ -1,10 +1,7 @@
-// Deterministic synthetic traffic for the projections benchmark: visitors arrive over
-// the days from a handful of sources, view pages, send events and now and then buy.
-// Every hit goes through the REAL client decider, so the events are those the write
-// side stores. (The collector's simulator/ can replace this once it lands.)
-import { decide, evolve, initialState } from '../domain/client/decider.ts';
-import type { ClientEvent, ClientState } from '../domain/client/events.ts';
-import { clientStreamName } from '../domain/client/stream.ts';
+// Steady synthetic hits for the projections benchmark's lag phase: visitors arrive,
+// view pages, send events and now and then buy, as already-enriched `ReceivedHit`s for
+// the collector's hit recorder (the live write path minus HTTP). The history the replay
+// reads comes from simulator/ instead; this only needs hits in time order, fast.
 import type { Geo, ReceivedHit } from '../domain/hit.ts';
 import type { PropertySettings } from '../domain/property/settings.ts';
 
@@ -58,18 +55,11 @@ export interface TrafficOptions {
   seed?: number;
 }
 
-export interface DecidedHit {
-  stream: string;
-  event: ClientEvent;
-  hit: ReceivedHit;
-}
-
 /**
- * Hits in time order, each decided against its client's state. Visits are laid out
- * over the days; a visitor comes back on some later days. Yields one decided hit at a
- * time so a large history never sits in memory.
+ * Hits in time order. Visits are laid out over the period; some visitors come back.
+ * Yields one hit at a time so a long run never sits in memory.
  */
-export function* generateDecidedTraffic(options: TrafficOptions): Generator<DecidedHit> {
+export function* generateHits(options: TrafficOptions): Generator<ReceivedHit> {
   const { property, visitors, days, start } = options;
   const rnd = random(options.seed ?? 42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
@@ -81,7 +71,6 @@ export function* generateDecidedTraffic(options: TrafficOptions): Generator<Deci
     for (let r = 0; r <= returns; r++) visits.push({ at: start + Math.floor(rnd() * days * 86_400_000), visitor: v, hits: 1 + Math.floor(rnd() * rnd() * 14) });
   }
   visits.sort((a, b) => a.at - b.at);
-  const states = new Map<string, ClientState>();
   const profile = (visitor: number) => ({ ua: USER_AGENTS[visitor % USER_AGENTS.length]!, geo: PLACES[(visitor * 7) % PLACES.length]!, ul: LANGUAGES[visitor % LANGUAGES.length]!, sr: SCREENS[(visitor * 3) % SCREENS.length]! });
 
   // Interleave visits: a small heap would be exact; a window of open visits keeps the log roughly in time order.
@@ -141,11 +130,7 @@ export function* generateDecidedTraffic(options: TrafficOptions): Generator<Deci
       userAgent: p.ua,
       isBot: false,
     };
-    const stream = clientStreamName(property.id, hit.params, property);
-    const state = states.get(stream) ?? initialState();
-    const [event] = decide({ type: 'RecordHit', hit, property }, state);
-    states.set(stream, evolve(state, event!));
-    yield { stream, event: event!, hit };
+    yield hit;
     o.index += 1;
     o.left -= 1;
     o.next += 5_000 + Math.floor(rnd() * 85_000);

@@ -1,14 +1,15 @@
 // Projections benchmark (`npm run bench:projections`): the analytics projection on the
 // embedded stores.
 //
-//   1. fill: a temp event store with synthetic traffic decided by the real client decider
-//      (bench/projections-traffic.ts), BENCH_EVENTS events (default 300,000; the full
-//      size of the issue is 10,000,000).
+//   1. fill: a temp event store with the simulator's history (simulator/, through the
+//      import core: validation, enrichment, the real client decider), about BENCH_EVENTS
+//      events (default 300,000; the issue's full size is 10,000,000) over BENCH_DAYS days.
 //   2. replay (a child process, so its peak RSS is its own): replayProjection builds the
 //      analytics read model from the start of the log; events/s and peak RSS.
-//   3. lag (a child process): a live runner while hits are decided and appended through
-//      the event store at a steady BENCH_RATE hits/s (default 2,000) for BENCH_LAG_SECONDS
-//      (default 20); append (event.created) → commit latency of every event, p50/p95.
+//   3. lag (a child process): a live runner while hits are recorded through the
+//      collector's hit recorder (decide + append to the event store) at a steady
+//      BENCH_RATE hits/s (default 2,000) for BENCH_LAG_SECONDS (default 20); append
+//      (event.created) → commit latency of every event, p50/p95.
 //
 // BENCH_BATCH sets the replay batch size (default 5,000). BENCH_DIR reuses (or keeps) a
 // filled store in that directory instead of a temp one. Figures go to stdout;
@@ -29,39 +30,53 @@ import { startProjection } from '../projections/runner.ts';
 import { openEmbeddedEventStore } from '../storage/eventstore/embedded.ts';
 import type { JsonValue } from '../storage/eventstore/port.ts';
 import { openEmbeddedReadStore } from '../storage/readstore/embedded.ts';
-import { generateDecidedTraffic } from './projections-traffic.ts';
+import { openGeoLookup } from '../collector/geo.ts';
+import { createHitRecorder } from '../collector/record-hit.ts';
+import { simulateHistory } from '../simulator/index.ts';
+import { generateHits } from './projections-traffic.ts';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 300_000);
 const DAYS = Number(process.env['BENCH_DAYS'] ?? 30);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 5_000);
 const RATE = Number(process.env['BENCH_RATE'] ?? 2_000);
 const LAG_SECONDS = Number(process.env['BENCH_LAG_SECONDS'] ?? 20);
-const IN_FLIGHT = 512;
+const GEOIP_DB = fileURLToPath(new URL('../../shared/geoip/GeoIP2-City-Test.mmdb', import.meta.url));
 
 const property: PropertySettings = { ...fixtureSettings, id: 'UA-1000-1', timeZone: 'Europe/Berlin' };
 const rss = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
-/** Average events per visitor of the generator, measured once, to size a run by events. */
-const EVENTS_PER_VISITOR = 5.8;
+/** Events per simulated visitor (the simulator's figure: about 65,000 hits for 10,000 visitors), to size a run by events. */
+const EVENTS_PER_VISITOR = 6.5;
 
 async function fill(dir: string): Promise<{ events: number; seconds: number }> {
   const store = openEmbeddedEventStore({ file: join(dir, 'events.sqlite'), synchronous: 'normal' });
   const { id: _id, active: _active, ...snapshot } = property;
-  await store.append(`property-${property.id}`, [{ id: '00000000-0000-4000-9000-000000000001', type: 'PropertyCreated.v1', data: JSON.parse(JSON.stringify({ propertyId: property.id, at: 0, settings: snapshot })) as JsonValue }]);
+  await store.append(`property-${property.id}`, [
+    { id: '00000000-0000-4000-9000-000000000001', type: 'PropertyCreated.v1', data: JSON.parse(JSON.stringify({ propertyId: property.id, at: 0, settings: snapshot })) as JsonValue },
+  ]);
   const started = performance.now();
-  const inFlight = new Set<Promise<unknown>>();
-  let events = 1;
   const visitors = Math.ceil(EVENTS / EVENTS_PER_VISITOR);
-  for (const { stream, event } of generateDecidedTraffic({ property, visitors, days: DAYS, start: Date.parse('2026-01-01T00:00:00Z') })) {
-    if (events >= EVENTS) break;
-    const p: Promise<unknown> = store.append(stream, [{ id: event.id, type: event.type, data: event.data as unknown as JsonValue }]).then(() => inFlight.delete(p));
-    inFlight.add(p);
-    events += 1;
-    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
+  let lastReport = 0;
+  // Countries from the GeoIP2 test database, as the simulator's addresses are drawn from its networks.
+  const geo = await openGeoLookup(GEOIP_DB, silentLogger());
+  await simulateHistory({
+    store,
+    geo,
+    property,
+    visitors,
+    days: DAYS,
+    seed: 1,
+    now: Date.parse('2026-01-31T00:00:00Z'),
+    onProgress: ({ hits }) => {
+      if (hits - lastReport >= 500_000) {
+        lastReport = hits;
+        console.log(`  ${hits.toLocaleString('en-US')} hits ...`);
+      }
+    },
+  });
+  const head = await store.headPosition();
   await store.close();
-  return { events, seconds: (performance.now() - started) / 1000 };
+  return { events: Number(head ?? 0), seconds: (performance.now() - started) / 1000 };
 }
 
 async function replay(dir: string): Promise<Record<string, number>> {
@@ -105,28 +120,26 @@ async function lag(dir: string): Promise<Record<string, number>> {
   samples.length = 0;
   const total = RATE * LAG_SECONDS;
   const live = { ...property, id: 'UA-2000-1' };
-  const traffic = generateDecidedTraffic({ property: live, visitors: Math.ceil(total / EVENTS_PER_VISITOR) + 100, days: LAG_SECONDS / 86_400, start: Date.now(), seed: 7 });
+  const recorder = createHitRecorder({ store: eventStore, logger: silentLogger() });
+  const hits = generateHits({ property: live, visitors: Math.ceil(total / 5) + 100, days: LAG_SECONDS / 86_400, start: Date.now(), seed: 7 });
   const started = performance.now();
   let sent = 0;
-  let last: string | undefined;
   const inFlight = new Set<Promise<unknown>>();
-  // Steady pace: every 10 ms, catch up with RATE × elapsed.
+  // Steady pace: every 10 ms, catch up with RATE × elapsed. Hit times are the wall clock.
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
     while (sent < due) {
-      const next = traffic.next();
+      const next = hits.next();
       if (next.done) break;
-      const { stream, event } = next.value;
-      const p: Promise<void> = eventStore.append(stream, [{ id: event.id, type: event.type, data: event.data as unknown as JsonValue }]).then((r) => {
-        last = r.position;
-        inFlight.delete(p);
-      });
+      const now = Date.now();
+      const p: Promise<unknown> = recorder.record({ ...next.value, time: now, receivedAt: now }, live).finally(() => inFlight.delete(p));
       inFlight.add(p);
       sent += 1;
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await Promise.all(inFlight);
+  const last = await eventStore.headPosition();
   if (last !== undefined) await runner.waitForPosition(last);
   const seconds = (performance.now() - started) / 1000;
   await runner.stop();

@@ -16,6 +16,7 @@ import { openGeoLookup } from '../collector/geo.ts';
 import { createCollectorHandler, type CollectorHandler } from '../collector/http.ts';
 import { openPropertyDirectory, type PropertyDirectory } from '../collector/property-directory.ts';
 import { createHitRecorder } from '../collector/record-hit.ts';
+import { createImporter, createImportRoute, IMPORT_PATH } from '../collector/import/index.ts';
 import { openEventStore } from '../storage/eventstore/open.ts';
 import type { EventStore } from '../storage/eventstore/port.ts';
 import { openReadStore } from '../storage/readstore/open.ts';
@@ -67,10 +68,13 @@ export async function startSystem(config: Config, logger: Logger, options: Syste
     // Hits for existing properties must not be dropped while the directory loads.
     await properties.ready;
 
+    // One recorder and one enricher for live hits and imports: one state cache, so a visitor's hits stay in order.
+    const recorder = createHitRecorder({ store: eventStore, logger });
+    const enrich = createEnricher({ geo, trustProxy: config.TRUST_PROXY, cookieless });
     const collector = createCollectorHandler({
       properties,
-      recorder: createHitRecorder({ store: eventStore, logger }),
-      enrich: createEnricher({ geo, trustProxy: config.TRUST_PROXY, cookieless }),
+      recorder,
+      enrich,
       logger,
       trustProxy: config.TRUST_PROXY,
       rateLimitPerMinute: config.COLLECT_RATE_LIMIT_PER_MINUTE,
@@ -105,6 +109,8 @@ export async function startSystem(config: Config, logger: Logger, options: Syste
       );
     });
 
+    // Mounted before the read API: the import route reads its own (large, NDJSON) body.
+    app.post(IMPORT_PATH, createImportRoute({ importer: createImporter({ properties, enrich, recorder, logger }), logger, adminApiKey: config.ADMIN_API_KEY }));
     app.use('/api/v1', createReadApi({ config, logger, eventStore, readStore, keys, projections: projectionsHandle, signal: shutdown.signal }));
     app.use('/api', ...apiFallback(logger));
 

@@ -86,7 +86,7 @@ export async function sendLive(options: LiveOptions): Promise<SimulationSummary 
       exhausted = true;
       return undefined;
     }
-    tally.add(next.value);
+    tally.add({ ...next.value, time: Date.now() }); // the summary's period is when hits were sent
     return next.value;
   };
 

@@ -28,7 +28,7 @@ import { MAX_LINE_CHARS, type RawLine } from './lines.ts';
 export interface ImportTotals {
   /** Non-blank lines read. */
   lines: number;
-  /** Lines that passed validation and enrichment. */
+  /** Lines that passed validation and enrichment (and, unless a dry run, the domain). lines = valid + invalid. */
   valid: number;
   /** Lines not recorded: bad JSON, bad timestamp, invalid hit, unknown property, refused by the domain. */
   invalid: number;
@@ -220,8 +220,12 @@ export function createImporter(deps: ImporterDeps): Importer {
             settle();
           },
           (error: unknown) => {
-            if (error instanceof HitRejectedError) reject(prepared.line, [{ parameter: '(hit)', description: error.message }]);
-            else failure ??= error;
+            if (error instanceof HitRejectedError) {
+              totals.valid -= 1; // valid for the parser, refused by the domain: lines = valid + invalid
+              reject(prepared.line, [{ parameter: '(hit)', description: error.message }]);
+            } else {
+              failure ??= error;
+            }
             settle();
           },
         );

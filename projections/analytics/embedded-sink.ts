@@ -26,7 +26,7 @@ export interface EmbeddedAnalyticsSinkOptions {
   clock: () => number;
   realtimeWindowMinutes: number;
   deviceCacheSize?: number;
-  /** Session documents kept in memory between batches (most events continue a recent session). Default 50,000. */
+  /** Session documents kept in memory between batches (most events continue a recent session). Default 5,000. */
   sessionCacheSize?: number;
 }
 
@@ -97,7 +97,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
   // documents it works on in place, so a failed batch empties the cache: it must only
   // ever hold committed state.
   const sessionCache = new Map<string, SessionDoc>();
-  const sessionCacheSize = options.sessionCacheSize ?? 50_000;
+  const sessionCacheSize = options.sessionCacheSize ?? 5_000;
   const loadSessions = async (keys: SessionKey[]): Promise<Map<string, SessionDoc>> => {
     const docs = new Map<string, SessionDoc>();
     const missing: [string, string, string][] = [];

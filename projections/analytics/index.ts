@@ -16,7 +16,7 @@ export interface AnalyticsProjectionOptions {
   realtimeWindowMinutes?: number;
   /** Distinct user agents whose parse is cached. Default 10,000. */
   deviceCacheSize?: number;
-  /** Session documents kept in memory between batches (embedded sink). Default 50,000. */
+  /** Session documents kept in memory between batches (embedded sink). Default 5,000. */
   sessionCacheSize?: number;
 }
 

@@ -13,6 +13,7 @@ import type { QueryResponse } from '../src/lib/types.ts';
 import { missingPart, startFixture, XSS_IMG, XSS_SCRIPT, type Fixture } from './system-fixture.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const missing = missingPart() ?? (existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}`);
 
 if (missing) {
@@ -163,13 +164,13 @@ if (missing) {
     await page.goto(`${fixture.url}/#/sessions?property=${fixture.propertyId}&range=today`);
     await page.waitForSelector('[data-widget="live-tail"] [data-status="live"]');
     const path = `/live-${Date.now()}`;
-    await fixture.hit({ cid: '3001.1', t: 'pageview', dp: path, dt: 'Live tail', dh: 'coffee.example.com' });
+    await fixture.hit({ cid: '3001.1', ua: BROWSER_UA, t: 'pageview', dp: path, dt: 'Live tail', dh: 'coffee.example.com' });
     await page.waitForSelector(`[data-widget="live-tail"] li:has-text("${path}")`);
     // Pause stops the stream; resuming picks up what arrived meanwhile.
     await page.click('[data-widget="live-tail"] button:has-text("Pause")');
     await page.waitForSelector('[data-widget="live-tail"] [data-status="paused"]');
     const paused = `/paused-${Date.now()}`;
-    await fixture.hit({ cid: '3001.1', t: 'pageview', dp: paused, dt: 'While paused', dh: 'coffee.example.com' });
+    await fixture.hit({ cid: '3001.1', ua: BROWSER_UA, t: 'pageview', dp: paused, dt: 'While paused', dh: 'coffee.example.com' });
     await page.click('[data-widget="live-tail"] button:has-text("Resume")');
     await page.waitForSelector(`[data-widget="live-tail"] li:has-text("${paused}")`);
   });

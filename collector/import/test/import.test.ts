@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ImportFailedError } from '../importer.ts';
 import { linesOfStream, linesOfText } from '../lines.ts';
 import { createLineParser, parseIsoWithOffset } from '../line.ts';
 import { clientHits, GOOGLEBOT, line, ndjson, NOW, setUp, TID } from './helpers.ts';
@@ -177,6 +178,22 @@ test('a sort window smaller than the file: nearly ordered files keep client orde
   });
   assert.equal([late.totals.recorded, late.totals.late], [7, 1]);
   await close();
+});
+
+test('a failing store stops the import with ImportFailedError and the report so far', async () => {
+  const { store, pipeline } = await setUp();
+  await pipeline.close();
+  await store.close(); // every read and append now fails
+  try {
+    await pipeline.importer.run(linesOfText(ndjson(twoVisitors())));
+    assert.unreachable('should have thrown');
+  } catch (error) {
+    assert.instance(error, ImportFailedError);
+    const failed = error as ImportFailedError;
+    assert.match(failed.message, /re-run/);
+    assert.is(failed.report.totals.recorded, 0);
+    assert.is(failed.report.totals.lines, 7);
+  }
 });
 
 test('the error list is capped; the count is complete', async () => {

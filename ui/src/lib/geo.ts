@@ -8,6 +8,30 @@ export function flagEmoji(code: string): string {
   return String.fromCodePoint(base + upper.charCodeAt(0), base + upper.charCodeAt(1));
 }
 
+let flagSupport: boolean | undefined;
+
+/**
+ * Whether this browser draws flag emoji (Windows, and machines without an emoji font,
+ * draw two letters or two boxes instead). A flag that is one glyph is about as wide as
+ * one regional indicator; an unsupported one is two side by side.
+ */
+export function supportsFlagEmoji(): boolean {
+  if (flagSupport !== undefined) return flagSupport;
+  flagSupport = true;
+  try {
+    const context = typeof document === 'undefined' ? null : document.createElement('canvas').getContext('2d');
+    if (context) {
+      context.font = '32px sans-serif';
+      const pair = context.measureText(flagEmoji('GB')).width;
+      const single = context.measureText(String.fromCodePoint(0x1f1ec)).width;
+      flagSupport = single > 0 && pair < single * 1.5;
+    }
+  } catch {
+    flagSupport = true;
+  }
+  return flagSupport;
+}
+
 let regionNames: Intl.DisplayNames | undefined | null;
 let languageNames: Intl.DisplayNames | undefined | null;
 

@@ -30,15 +30,15 @@ export function tailLine(id: string | undefined, eventName: string, raw: string)
   const time = typeof created === 'number' ? created : typeof created === 'string' && !Number.isNaN(Date.parse(created)) ? Date.parse(created) : undefined;
   const stream = text(at(body, 'stream')) ?? text(at(body, 'streamId'));
   const hitType = text(at(hit, 'type'));
-  const page = text(at(hit, 'page', 'path')) ?? text(at(hit, 'page', 'screenName')) ?? text(at(hit, 'page', 'location'));
+  const page = text(at(hit, 'page', 'path')) ?? text(at(hit, 'page', 'screenName')) ?? text(at(hit, 'page', 'location')) ?? text(at(data, 'params', 'dp')) ?? text(at(data, 'params', 'dl'));
   const title = text(at(hit, 'page', 'title'));
   const event = [at(hit, 'event', 'category'), at(hit, 'event', 'action'), at(hit, 'event', 'label')].map(text).filter(Boolean).join(' › ');
   const transaction = text(at(hit, 'transaction', 'id'));
-  const what = hitType ?? type.replace(/\.v\d+$/, '');
+  const reason = text(at(data, 'reason'));
+  const what = reason ? 'discarded' : (hitType ?? type.replace(/\.v\d+$/, ''));
   const detail =
-    [event || undefined, transaction ? `transaction ${transaction}` : undefined, page, title ? `“${title}”` : undefined].filter(Boolean).join(' · ') ||
+    [reason ? `(${reason})` : undefined, event || undefined, transaction ? `transaction ${transaction}` : undefined, page, title ? `“${title}”` : undefined].filter(Boolean).join(' · ') ||
     text(at(data, 'name')) ||
-    text(at(data, 'reason')) ||
     '';
   counter += 1;
   return { key: `${id ?? ''}#${counter}`, id, type, time, stream, what, detail };
