@@ -5,7 +5,7 @@ import { createAnalyticsProjection } from './projections/analytics/index.ts';
 import { silentLogger } from './platform/logger.ts';
 import type { RecordedEvent } from './storage/eventstore/port.ts';
 rmSync('/tmp/benchdir/read.sqlite', { force: true }); rmSync('/tmp/benchdir/read.sqlite-wal', { force: true }); rmSync('/tmp/benchdir/read.sqlite-shm', { force: true });
-const es = openEmbeddedEventStore({ file: '/tmp/benchdir/events.sqlite' });
+const es = openEmbeddedEventStore({ file: process.env.ES ?? '/tmp/benchdir/events.sqlite' });
 const rs = openEmbeddedReadStore('/tmp/benchdir/read.sqlite'); if (process.env.WAL) rs.db.pragma('wal_autocheckpoint = ' + process.env.WAL); if (process.env.SYNC) rs.db.pragma('synchronous = ' + process.env.SYNC);
 const sink = await createAnalyticsProjection({ sessionCacheSize: Number(process.env.CACHE ?? 50000) }).openSink(rs, 1, silentLogger());
 const B = Number(process.env.B ?? 2000);

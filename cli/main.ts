@@ -4,14 +4,16 @@
 import { ConfigError, loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { UsageError, type Command } from './command.ts';
+import { collectorCommand } from './commands/collector.ts';
 import { importCommand } from './commands/import.ts';
 import { keysCommand } from './commands/keys.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { projectionsCommand } from './commands/projections.ts';
 import { propertyCommand } from './commands/property.ts';
+import { readApiCommand } from './commands/read-api.ts';
 import { startCommand } from './commands/start.ts';
 
-const commands: Command[] = [startCommand, propertyCommand, projectionsCommand, keysCommand, importCommand, simulateCommand];
+const commands: Command[] = [startCommand, collectorCommand, readApiCommand, propertyCommand, projectionsCommand, keysCommand, importCommand, simulateCommand];
 
 const mainHelp = () => `Usage: webalytic <command> [options]
 

@@ -10,7 +10,7 @@ import { formatIssues, friendlyErrors } from './property/issues.ts';
 import { propertyEventSchemas } from './property/events.ts';
 
 /** Bump the minor version when types or optional fields are added, the major one never (new names are `.v2`). */
-export const CONTRACT_VERSION = '1.1.0';
+export const CONTRACT_VERSION = '1.2.0';
 export const CONTRACT_ID = 'urn:webalytic:event-contract';
 
 /** `PascalCaseName.v<N>`: past-tense name, then the version of its data shape. */

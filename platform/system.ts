@@ -1,166 +1,201 @@
-// Wires the parts of Webalytic together for `webalytic start`: opens the stores,
-// starts the HTTP server, and stops everything in reverse order.
+// Runs services of Webalytic in one process: opens the stores they need, starts each
+// service, serves them all on one HTTP server with /healthz, /readyz and /metrics, and
+// shuts down gracefully.
 //
-// One port: the collector's plain handler answers its own paths first (the hot path
-// never goes through Express's router or body parsers), and an Express app serves
-// everything else (health checks now, the read API and dashboard later).
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import express, { type Express, type Request, type Response } from 'express';
-import type { Config } from './config.ts';
+// - `webalytic start`: every service, the embedded default (startSystem).
+// - `webalytic collector` / `projections run` / `read-api`: one each (startServices),
+//   all reading the same configuration. A collector never opens the read store.
+//
+// Shutdown (stop(), on SIGTERM/SIGINT in the CLI): live event streams end; the server
+// stops accepting and waits up to SHUTDOWN_TIMEOUT_MS for the requests in flight (every
+// hit answered 2xx is durable by then); the services stop (projection runners commit or
+// abandon their batch, leases are released); the stores close last.
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+import { describeConfig, type Config } from './config.ts';
+import { startCollectorService, type CollectorService } from './collector-service.ts';
+import { healthRoutes } from './health.ts';
+import { startHttpServer, type DrainResult, type PlainHandler, type RunningHttpServer } from './http-server.ts';
 import type { Logger } from './logger.ts';
-import { openCookielessIds } from '../collector/cookieless.ts';
-import { createEnricher } from '../collector/enrich.ts';
-import { openGeoLookup } from '../collector/geo.ts';
-import { createCollectorHandler, type CollectorHandler } from '../collector/http.ts';
-import { openPropertyDirectory, type PropertyDirectory } from '../collector/property-directory.ts';
-import { createHitRecorder } from '../collector/record-hit.ts';
-import { createImporter, createImportRoute, IMPORT_PATH } from '../collector/import/index.ts';
+import { createMetricsRegistry } from './metrics.ts';
+import { startProjectionsService, type ProjectionsService } from './projections-service.ts';
+import { startReadApiService, type ReadApiService } from './read-api-service.ts';
+import { createCleanups, SERVICE_NAMES, type ReadinessCheck, type Service, type ServiceName } from './service.ts';
+import type { CollectorHandler } from '../collector/http.ts';
+import type { PropertyDirectory } from '../collector/property-directory.ts';
+import type { RunningProjections } from '../projections/index.ts';
+import type { Projection } from '../projections/projection.ts';
 import { openEventStore } from '../storage/eventstore/open.ts';
 import type { EventStore } from '../storage/eventstore/port.ts';
 import { openReadStore } from '../storage/readstore/open.ts';
 import type { ReadStore } from '../storage/readstore/port.ts';
-import { startProjections } from '../projections/index.ts';
-import { projections as projectionCatalog } from '../projections/catalog.ts';
-import { apiFallback, createReadApi } from '../read-api/app.ts';
-import { openApiKeyDirectory } from '../read-api/keys/directory.ts';
-import { createProjectionsHandle } from '../read-api/routes/projections.ts';
+
+export { COOKIELESS_SALT_FILE } from './collector-service.ts';
+export type { ServiceName } from './service.ts';
+
+export interface ServicesOptions {
+  /** Which services this process runs, in this order; default all three. */
+  services?: readonly ServiceName[];
+  /** The collector's and the projections' clock (tests). */
+  now?: () => number;
+  /** The projections to run instead of projections/catalog.ts (tests). */
+  projections?: Projection[];
+}
+
+export interface ShutdownReport {
+  /** Every request in flight finished before SHUTDOWN_TIMEOUT_MS. */
+  completed: boolean;
+  /** Requests cut off at the deadline. */
+  abandoned: number;
+  ms: number;
+}
+
+export interface RunningServices {
+  url: string;
+  services: readonly ServiceName[];
+  eventStore: EventStore;
+  /** Absent in a collector-only process. */
+  readStore?: ReadStore;
+  collector?: CollectorService;
+  projections?: ProjectionsService;
+  readApi?: ReadApiService;
+  /** The Express app behind the plain handlers: more routes can be mounted on it. */
+  app: Express;
+  metrics: Registry;
+  http: RunningHttpServer;
+  /** Graceful; resolves when everything is closed. Idempotent. */
+  stop(): Promise<ShutdownReport>;
+}
+
+export async function startServices(config: Config, logger: Logger, options: ServicesOptions = {}): Promise<RunningServices> {
+  const names = options.services ?? SERVICE_NAMES;
+  if (names.length === 0) throw new Error('no service to run');
+  for (const name of names) if (!SERVICE_NAMES.includes(name)) throw new Error(`unknown service '${String(name)}'`);
+  const label = names.length === SERVICE_NAMES.length ? 'all' : names.join('+');
+  logger.info({ services: names, config: describeConfig(config) }, 'starting webalytic');
+
+  const cleanups = createCleanups();
+  try {
+    const eventStore = await openEventStore(config, logger);
+    cleanups.add(() => eventStore.close());
+    let readStore: ReadStore | undefined;
+    if (names.includes('projections') || names.includes('read-api')) {
+      readStore = await openReadStore(config, logger);
+      const opened = readStore;
+      cleanups.add(() => opened.close());
+    }
+    const metrics = createMetricsRegistry(label);
+    const common = { config, logger, eventStore, metrics, ...(options.now ? { now: options.now } : {}) };
+
+    const started: Service[] = [];
+    let collector: CollectorService | undefined;
+    let projections: ProjectionsService | undefined;
+    let readApi: ReadApiService | undefined;
+    for (const name of names) {
+      let service: Service;
+      if (name === 'collector') service = collector = await startCollectorService(common);
+      else if (name === 'projections') {
+        service = projections = await startProjectionsService({ ...common, readStore: readStore!, ...(options.projections ? { projections: options.projections } : {}) });
+      } else {
+        service = readApi = await startReadApiService({
+          ...common,
+          readStore: readStore!,
+          ...(projections ? { projections: projections.running } : {}),
+          ...(options.projections ? { catalog: options.projections } : {}),
+        });
+      }
+      started.push(service);
+      cleanups.add(() => service.stop());
+    }
+
+    let draining = false;
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(
+      healthRoutes({
+        service: label,
+        checks: uniqueByName(started.flatMap((service) => service.readiness)),
+        draining: () => draining,
+        metrics,
+        logger,
+        describe: { eventStore: eventStore.kind, ...(readStore ? { readStore: readStore.kind } : {}) },
+      }),
+    );
+    for (const service of started) service.mount?.(app);
+    const handlers = started.flatMap((service): PlainHandler[] => (service.handle ? [service.handle] : []));
+    const http = await startHttpServer({ config, logger, handlers, app });
+    logger.info({ url: http.url, services: names }, 'webalytic is running');
+
+    let stopping: Promise<ShutdownReport> | undefined;
+    const stop = (): Promise<ShutdownReport> => {
+      stopping ??= (async () => {
+        const began = performance.now();
+        draining = true;
+        for (const service of started) service.beginShutdown?.();
+        const drained: DrainResult = await http.drain(config.SHUTDOWN_TIMEOUT_MS);
+        await cleanups.run();
+        const report = { ...drained, ms: Math.round(performance.now() - began) };
+        logger.info(report, 'webalytic stopped');
+        return report;
+      })();
+      return stopping;
+    };
+
+    return {
+      url: http.url,
+      services: names,
+      eventStore,
+      ...(readStore ? { readStore } : {}),
+      ...(collector ? { collector } : {}),
+      ...(projections ? { projections } : {}),
+      ...(readApi ? { readApi } : {}),
+      app,
+      metrics,
+      http,
+      stop,
+    };
+  } catch (error) {
+    await cleanups.run().catch((cleanupError: unknown) => logger.warn({ err: cleanupError }, 'cleanup after a failed start failed'));
+    throw error;
+  }
+}
+
+/** The checks of several services, each dependency asked once (the first service's check wins). */
+function uniqueByName(checks: ReadinessCheck[]): ReadinessCheck[] {
+  const seen = new Set<string>();
+  return checks.filter((check) => !seen.has(check.name) && seen.add(check.name));
+}
+
+// --- `webalytic start`: everything in one process ----------------------------------------
 
 export interface RunningSystem {
   url: string;
   eventStore: EventStore;
   readStore: ReadStore;
-  projections: Awaited<ReturnType<typeof startProjections>>;
+  projections: RunningProjections;
   properties: PropertyDirectory;
   collector: CollectorHandler;
   /** The Express app behind the collector: other parts mount their routes on it. */
   app: Express;
-  stop(): Promise<void>;
+  metrics: Registry;
+  stop(): Promise<ShutdownReport>;
 }
 
-/** The cookieless visitors' daily salt, kept across restarts of the same day. */
-export const COOKIELESS_SALT_FILE = 'cookieless-salt.json';
-
-export interface SystemOptions {
-  /** The collector's clock (tests). */
-  now?: () => number;
-}
+export type SystemOptions = Omit<ServicesOptions, 'services'>;
 
 export async function startSystem(config: Config, logger: Logger, options: SystemOptions = {}): Promise<RunningSystem> {
-  const eventStore = await openEventStore(config, logger);
-  const cleanups: (() => Promise<void> | void)[] = [() => eventStore.close()];
-  const cleanUp = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+  const running = await startServices(config, logger, { ...options, services: SERVICE_NAMES });
+  const { readStore, collector, projections } = running;
+  if (!readStore || !collector || !projections) throw new Error('startSystem: a service did not start');
+  return {
+    url: running.url,
+    eventStore: running.eventStore,
+    readStore,
+    projections: projections.running,
+    properties: collector.properties,
+    collector: collector.collector,
+    app: running.app,
+    metrics: running.metrics,
+    stop: running.stop,
   };
-  try {
-    const readStore = await openReadStore(config, logger);
-    cleanups.push(() => readStore.close());
-    // Cleanups run in reverse: the runners stop (committing or abandoning their batch) before the stores close.
-    const projections = await startProjections({ projections: projectionCatalog, eventStore, readStore, logger });
-    cleanups.push(() => projections.stop());
-
-    const geo = await openGeoLookup(config.GEOIP_DB, logger);
-    const cookieless = openCookielessIds({ file: join(config.WEBALYTIC_DATA_DIR, COOKIELESS_SALT_FILE), logger });
-    cleanups.push(() => cookieless.close());
-    const properties = openPropertyDirectory({ store: eventStore, logger });
-    cleanups.push(() => properties.close());
-    // Hits for existing properties must not be dropped while the directory loads.
-    await properties.ready;
-
-    // One recorder and one enricher for live hits and imports: one state cache, so a visitor's hits stay in order.
-    const recorder = createHitRecorder({ store: eventStore, logger });
-    const enrich = createEnricher({ geo, trustProxy: config.TRUST_PROXY, cookieless });
-    const collector = createCollectorHandler({
-      properties,
-      recorder,
-      enrich,
-      logger,
-      trustProxy: config.TRUST_PROXY,
-      rateLimitPerMinute: config.COLLECT_RATE_LIMIT_PER_MINUTE,
-      maxInFlight: config.COLLECT_MAX_IN_FLIGHT,
-      bodyTimeoutMs: config.REQUEST_TIMEOUT_MS,
-      ...(options.now ? { now: options.now } : {}),
-      // Loaded on the first request: esbuild is only needed when someone asks for /wa.js.
-      sdk: async () => (await import('../collector/sdk/build.ts')).loadSdk(),
-    });
-
-    const keys = openApiKeyDirectory({ store: eventStore, logger });
-    cleanups.push(() => keys.close());
-    // Until the directory has caught up every key would be refused.
-    await keys.ready;
-    const projectionsHandle = createProjectionsHandle({ running: projections, projections: projectionCatalog, eventStore, readStore, logger });
-    cleanups.push(() => projectionsHandle.stop());
-    // Aborted first at shutdown: ends live event streams, which would keep server.close() waiting.
-    const shutdown = new AbortController();
-
-    const app = express();
-    app.disable('x-powered-by');
-    app.get('/healthz', (_req, res) => {
-      res.json({ status: 'ok' });
-    });
-    app.get('/readyz', (_req, res) => {
-      eventStore.headPosition().then(
-        (head) => res.json({ status: 'ready', eventStore: eventStore.kind, head: head ?? null }),
-        (error: unknown) => {
-          logger.warn({ err: error }, 'readiness check failed');
-          res.status(503).json({ status: 'unavailable' });
-        },
-      );
-    });
-
-    // Mounted before the read API: the import route reads its own (large, NDJSON) body.
-    app.post(IMPORT_PATH, createImportRoute({ importer: createImporter({ properties, enrich, recorder, logger }), logger, adminApiKey: config.ADMIN_API_KEY }));
-    app.use('/api/v1', createReadApi({ config, logger, eventStore, readStore, keys, projections: projectionsHandle, signal: shutdown.signal }));
-    app.use('/api', ...apiFallback(logger));
-
-    const notFound = (res: ServerResponse) => () => {
-      if (!res.headersSent) res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-    };
-    const server = createServer(
-      {
-        // Slow-loris: headers and the whole request must arrive within the timeout,
-        // checked every second rather than Node's default 30 s.
-        requestTimeout: config.REQUEST_TIMEOUT_MS,
-        headersTimeout: config.REQUEST_TIMEOUT_MS,
-        connectionsCheckingInterval: 1000,
-      },
-      (req, res) => {
-        if (!collector(req, res)) app(req as Request, res as Response, notFound(res));
-      },
-    );
-    await listen(server, config.PORT, config.HOST);
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          shutdown.abort();
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        }),
-    );
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`,
-      eventStore,
-      readStore,
-      projections,
-      properties,
-      collector,
-      app,
-      stop: cleanUp,
-    };
-  } catch (error) {
-    await cleanUp();
-    throw error;
-  }
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

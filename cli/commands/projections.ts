@@ -1,8 +1,10 @@
-// `webalytic projections status|replay`: how far each read model is, and blue/green
-// rebuilds with a progress bar. Works beside a running server on the same data dir.
+// `webalytic projections status|replay|run`: how far each read model is, blue/green
+// rebuilds with a progress bar (both work beside a running server on the same data dir),
+// and `run`, the projections service of a split deployment (platform/run.ts).
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Logger } from '../../platform/logger.ts';
+import { runUntilSignal } from '../../platform/run.ts';
 import { projections as catalog } from '../../projections/catalog.ts';
 import { projectionsOverview, type ProjectionOverview } from '../../projections/overview.ts';
 import type { Projection } from '../../projections/projection.ts';
@@ -14,6 +16,10 @@ import { UsageError, type Command, type CommandContext } from '../command.ts';
 const help = `Usage: webalytic projections <action> [options]
 
 Actions:
+  run                             the projections service: runs every projection (and the
+                                  retention job) until SIGTERM/SIGINT, serving /healthz,
+                                  /readyz and /metrics on PORT; a second instance waits on
+                                  the leases as a hot standby
   status [--json]                 each projection: code version, stored versions, the active one,
                                   state, position, events behind the head, append-to-commit lag
   replay NAME... | --all          rebuild the projection's version from the start of the log into
@@ -64,7 +70,11 @@ export function createProjectionsCommand(options: ProjectionsCommandOptions = {}
   async function run(args: string[], context: CommandContext): Promise<number> {
     const { values, positionals } = parse(args);
     const [action, ...names] = positionals;
-    if (!action) throw new UsageError('an action is required (status or replay)');
+    if (!action) throw new UsageError('an action is required (status, replay or run)');
+    if (action === 'run') {
+      if (names.length > 0) throw new UsageError(`unexpected argument '${names[0]}'`);
+      return runUntilSignal(context.config, context.logger, { services: ['projections'], ...(options.projections ? { projections: options.projections } : {}) });
+    }
     if (action === 'status') {
       if (names.length > 0) throw new UsageError(`unexpected argument '${names[0]}'`);
       return withStores(context, async (stores) => {
@@ -158,7 +168,7 @@ export function createProjectionsCommand(options: ProjectionsCommandOptions = {}
     }
   }
 
-  return { name: 'projections', summary: 'read model status, and blue/green replay', help, run };
+  return { name: 'projections', summary: 'the projections service (run), read model status, blue/green replay', help, run };
 }
 
 export const projectionsCommand: Command = createProjectionsCommand();

@@ -1,43 +1,47 @@
-// `webalytic start`: the whole system in one process on the configured stores
-// (the embedded SQLite default when EVENTSTORE_URL / MONGODB_URL are unset).
+// `webalytic start`: every service in one process (collector, projections, read API and
+// dashboard) on the configured stores (the embedded SQLite default when EVENTSTORE_URL /
+// MONGODB_URL are unset).
 import { parseArgs } from 'node:util';
-import { describeConfig } from '../../platform/config.ts';
-import { startSystem } from '../../platform/system.ts';
+import { runUntilSignal } from '../../platform/run.ts';
 import { UsageError, type Command } from '../command.ts';
+
+/** The variables every service reads, for the help texts. */
+export const COMMON_VARIABLES = `  WEBALYTIC_DATA_DIR  data directory for the embedded stores and the cookieless salt (default ./data)
+  PORT                HTTP port (default 8080)
+  HOST                interface to listen on (default 0.0.0.0)
+  EVENTSTORE_URL      esdb://host:2113?tls=false to use EventStoreDB (default: embedded)
+  LOG_LEVEL           fatal|error|warn|info|debug|trace|silent (default info)
+  SHUTDOWN_TIMEOUT_MS how long requests in flight may finish at SIGTERM (default 20000)`;
+
+export const SERVICE_ENDPOINTS = `Every service answers GET /healthz (alive), GET /readyz (dependencies reachable, 503
+while shutting down) and GET /metrics (Prometheus). On SIGTERM or SIGINT it stops
+accepting connections, finishes the requests in flight, then stops; a second signal
+exits at once. .env.example lists every variable.`;
+
+export function noArguments(args: string[]): void {
+  try {
+    parseArgs({ args, options: {}, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 export const startCommand: Command = {
   name: 'start',
   summary: 'run every part of Webalytic in one process (embedded default)',
   help: `Usage: webalytic start
 
-Starts the event store and the HTTP server (collector, read API and dashboard as
-they exist) in one process, on the stores the environment selects:
-  WEBALYTIC_DATA_DIR  data directory for the embedded stores (default ./data)
-  PORT                HTTP port (default 8080)
-  HOST                interface to listen on (default 0.0.0.0)
-  EVENTSTORE_URL      esdb://host:2113?tls=false to use EventStoreDB (default: embedded)
+Runs the collector, the projections, the read API and the dashboard in one process on
+one port, on the stores the environment selects:
+${COMMON_VARIABLES}
   MONGODB_URL         mongodb://... to use MongoDB for read models (default: embedded)
-  LOG_LEVEL           fatal|error|warn|info|debug|trace|silent (default info)
-Stops cleanly on SIGINT or SIGTERM.`,
+
+To run them as separate, scalable processes, see 'webalytic collector',
+'webalytic projections run' and 'webalytic read-api' (docs/deploy.md).
+
+${SERVICE_ENDPOINTS}`,
   async run(args, { config, logger }) {
-    try {
-      parseArgs({ args, options: {}, strict: true, allowPositionals: false });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    logger.info({ config: describeConfig(config) }, 'starting webalytic');
-    const system = await startSystem(config, logger);
-    logger.info({ url: system.url }, 'webalytic is running');
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        logger.info({ signal }, 'stopping');
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    await system.stop();
-    logger.info('stopped');
-    return 0;
+    noArguments(args);
+    return runUntilSignal(config, logger, { services: ['collector', 'projections', 'read-api'] });
   },
 };

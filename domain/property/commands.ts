@@ -12,6 +12,7 @@ import {
   ipAnonymizationInput,
   organicSearchEngineInput,
   propertyNameInput,
+  retentionDaysInput,
   sessionTimeoutInput,
   tidInput,
   timeZoneInput,
@@ -35,6 +36,8 @@ const settingsShape = {
   ipAnonymization: ipAnonymizationInput,
   userIdIdentity: z.boolean(),
   respectDoNotTrack: z.boolean(),
+  /** 0: keep the raw client streams forever. */
+  retentionDays: retentionDaysInput,
 };
 
 const optionalSettings = z.strictObject(settingsShape).partial();

@@ -115,6 +115,8 @@ export function decide(command: PropertyCommand, state: PropertyState): Property
         respectDoNotTrack: data.respectDoNotTrack ?? d.respectDoNotTrack,
         customDimensions: data.customDimensions ?? [],
         customMetrics: data.customMetrics ?? [],
+        // Absent means forever: a property created without it writes the same event as before.
+        ...(data.retentionDays ? { retentionDays: data.retentionDays } : {}),
       };
       const propertyId = data.propertyId;
       return [{ type: 'PropertyCreated.v1', data: { propertyId, at, settings: structuredClone(settings) } }];
@@ -126,7 +128,9 @@ export function decide(command: PropertyCommand, state: PropertyState): Property
       const changes: Record<string, unknown> = {};
       for (const key of CHANGEABLE_SETTINGS) {
         const value = data[key];
-        if (value !== undefined && !sameValue(value, current[key])) changes[key] = value;
+        // An absent retention is 0 (forever): setting 0 on such a property changes nothing.
+        const before = key === 'retentionDays' ? (current.retentionDays ?? 0) : current[key];
+        if (value !== undefined && !sameValue(value, before)) changes[key] = value;
       }
       if (Object.keys(changes).length === 0) return [];
       return [

@@ -11,6 +11,7 @@ import {
   DEFINITION_NAME_MAX,
   HOSTNAME_PATTERN,
   NAME_MAX,
+  RETENTION_DAYS,
   SESSION_TIMEOUT_MINUTES,
   TID_PATTERN,
   URL_MAX,
@@ -58,6 +59,14 @@ const changeableSettingsShape = {
   ipAnonymization: z.enum(['always', 'on-request']).describe("'always', or 'on-request' (only with `aip` / `uip`)."),
   userIdIdentity: z.boolean().describe('Client streams are keyed by `uid` when it is sent.'),
   respectDoNotTrack: z.boolean().describe('Hits sent with DNT: 1 are dropped.'),
+  // Optional (added within v1): events written before it have no value, which means forever.
+  retentionDays: z
+    .number()
+    .int()
+    .min(RETENTION_DAYS.min)
+    .max(RETENTION_DAYS.max)
+    .optional()
+    .describe('Days the raw client streams are kept; 0 or absent: forever.'),
 };
 
 export const propertySettingsSnapshotSchema = z.object({

@@ -16,6 +16,8 @@ export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 export const SESSION_TIMEOUT_MINUTES = { min: 1, max: 240 } as const;
 export const CAMPAIGN_TIMEOUT_DAYS = { min: 1, max: 730 } as const;
 export const CUSTOM_INDEX = { min: 1, max: 200 } as const;
+/** Raw data retention, days: 0 keeps it forever; at most ten years. */
+export const RETENTION_DAYS = { min: 0, max: 3650 } as const;
 export const NAME_MAX = 100;
 export const DEFINITION_NAME_MAX = 150;
 export const URL_MAX = 2048;
@@ -147,6 +149,7 @@ const boundedInt = (bounds: { min: number; max: number }, unit: string) => {
 
 export const sessionTimeoutInput = boundedInt(SESSION_TIMEOUT_MINUTES, ' minutes');
 export const campaignTimeoutInput = boundedInt(CAMPAIGN_TIMEOUT_DAYS, ' days');
+export const retentionDaysInput = boundedInt(RETENTION_DAYS, ' days');
 
 const token = z
   .string()

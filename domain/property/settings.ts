@@ -52,4 +52,9 @@ export interface PropertySettings {
   customDimensions: CustomDefinition[];
   customMetrics: CustomDefinition[];
   active: boolean;
+  /**
+   * Days the raw client streams (the visitors' hits) are kept; 0 or absent: forever.
+   * Read models already built keep their numbers; a replay sees only the kept history.
+   */
+  retentionDays?: number;
 }

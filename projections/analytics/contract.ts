@@ -27,6 +27,7 @@ const VERSION = 1;
 const NOW = Date.parse('2024-05-06T12:00:00Z');
 
 interface Projected {
+  store: ReadStore;
   sink: ProjectionSink;
   queries: AnalyticsQueries;
   close(): Promise<void>;
@@ -40,7 +41,7 @@ async function project(open: () => Promise<ContractStore>, events: readonly Reco
     const batch = events.slice(i, i + Math.max(1, batchSize));
     await sink.applyBatch(batch, batch[batch.length - 1]!.position);
   }
-  return { sink, queries: createAnalyticsQueries(store, VERSION), close };
+  return { store, sink, queries: createAnalyticsQueries(store, VERSION), close };
 }
 
 const settings = withSettings({ id: 'UA-1000-1' });
@@ -595,6 +596,37 @@ export function defineAnalyticsContract(adapterName: string, open: () => Promise
     await p.sink.drop();
     assert.is(await p.sink.checkpoint(), undefined);
     await p.close();
+  });
+
+  sink('two sinks of one version taking turns (a lease handed over and back) give the numbers of one', async () => {
+    const log = createEventLog().hits(settings, [
+      visit(settings, 'c1', '2024-05-06T10:00:00Z', page('/a')),
+      visit(settings, 'c1', '2024-05-06T10:01:00Z', page('/b')),
+      visit(settings, 'c1', '2024-05-06T10:02:00Z', page('/c')),
+      visit(settings, 'c1', '2024-05-06T10:03:00Z', event('E', 'A')),
+      visit(settings, 'c1', '2024-05-06T10:04:00Z', page('/d')),
+    ]);
+    const events = log.events;
+    const reference = await project(open, events);
+    const metrics = ['sessions', 'pageviews', 'exits', 'timeOnPage', 'sessionDuration', 'uniqueEvents', 'bounces'];
+    const expected = [
+      await reference.queries.report({ property: settings.id, from: day, to: day, metrics }),
+      await reference.queries.report({ property: settings.id, from: day, to: day, dimension: 'exitPage', metrics }),
+      await reference.queries.report({ property: settings.id, from: day, to: day, dimension: 'pagePath', metrics }),
+    ];
+    await reference.close();
+
+    const a = await project(open, events.slice(0, 2));
+    const b = await createAnalyticsProjection({ clock: () => NOW }).openSink(a.store, VERSION, silentLogger());
+    await b.applyBatch(events.slice(2, 4), events[3]!.position);
+    await a.sink.applyBatch(events.slice(4), events[4]!.position);
+    const actual = [
+      await a.queries.report({ property: settings.id, from: day, to: day, metrics }),
+      await a.queries.report({ property: settings.id, from: day, to: day, dimension: 'exitPage', metrics }),
+      await a.queries.report({ property: settings.id, from: day, to: day, dimension: 'pagePath', metrics }),
+    ];
+    assert.equal(actual, expected);
+    await a.close();
   });
 
   sink.run();

@@ -126,6 +126,9 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
     }
   };
   let lastPrune = Number.NEGATIVE_INFINITY;
+  // The checkpoint as this sink last saw it. If it moved without us (another runner held
+  // the lease meanwhile), what we keep in memory may be stale: start again from the store.
+  let knownCheckpoint = readCheckpoint(db, name, version);
 
   const writeDaily = (row: RollupRow): void => {
     if (!isZero(row.metrics)) sql.upsertDaily.run(row.property, row.period, row.dimension, row.value, ...row.metrics);
@@ -164,6 +167,13 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
     async applyBatch(events: RecordedEvent[], position: Position) {
       const now = clock();
       const pruneBefore = lastPrune;
+      const stored = readCheckpoint(db, name, version);
+      if (stored !== knownCheckpoint) {
+        logger.info({ stored, known: knownCheckpoint }, 'the checkpoint moved under this sink; reloading its caches');
+        sessionCache.clear();
+        properties = loadProperties();
+        knownCheckpoint = stored;
+      }
       let output: Awaited<ReturnType<typeof processBatch>>;
       try {
         output = await processBatch({ events, loadSessions, properties, device, realtimeFrom: now - windowMs });
@@ -173,6 +183,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
         lastPrune = pruneBefore;
         throw error;
       }
+      knownCheckpoint = position;
       remember(output.sessions);
       if (output.properties.size > 0) {
         const next = new Map(properties);
@@ -189,6 +200,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       })();
       properties = new Map();
       sessionCache.clear();
+      knownCheckpoint = undefined;
     },
   };
 }

@@ -46,4 +46,24 @@ export function createAnalyticsProjection(options: AnalyticsProjectionOptions = 
 
 export const analyticsProjection: Projection = createAnalyticsProjection();
 
-export { createAnalyticsQueries, type AnalyticsQueries } from './queries.ts';
+export {
+  createAnalyticsQueries,
+  createAnalyticsQueriesFrom,
+  METRIC_NAMES,
+  type AnalyticsQueries,
+  type AnalyticsReadSource,
+  type Report,
+  type ReportRequest,
+  type ReportRow,
+  type Timeseries,
+  type TimeseriesRequest,
+  type Realtime,
+  type RealtimeRequest,
+  type SessionSummary,
+  type SessionsRequest,
+} from './queries.ts';
+export { STANDARD_DIMENSIONS } from './dimensions.ts';
+// For another store's sink: the store-agnostic batch and the model's document.
+export { processBatch, type BatchInput, type BatchOutput, type SessionKey } from './process-batch.ts';
+export type { SessionDoc } from './model.ts';
+export type { RollupRow, UserDayRow, RealtimeRow, BatchAccumulator } from './batch.ts';

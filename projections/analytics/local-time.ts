@@ -1,12 +1,14 @@
 // Local hours of instants in a property's time zone ('YYYY-MM-DDTHH'), for the hourly
 // rollups. Intl does the time-zone maths (DST included); building formatters and
-// formatting are costly, so one formatter is kept per zone and the last answer per
-// zone is remembered for the UTC quarter hour it covers (every UTC offset in use is
-// a whole number of quarter hours, so a quarter hour never straddles a local hour).
+// formatting are costly (microseconds), so one formatter is kept per zone and answers
+// are memoised per zone by UTC quarter hour: every UTC offset in use is a whole number
+// of quarter hours, so all instants of one UTC quarter hour share a local hour.
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const lastAnswer = new Map<string, { quarter: number; hour: string }>();
+const answers = new Map<string, Map<number, string>>();
 const QUARTER_HOUR = 900_000;
+/** Memoised quarter hours per zone (about a year); the memo restarts when full. */
+const MEMO_LIMIT = 40_000;
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(timeZone);
@@ -29,8 +31,10 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 /** `YYYY-MM-DDTHH` of `time` (epoch ms) in `timeZone` (IANA). */
 export function localHour(time: number, timeZone: string): string {
   const quarter = Math.floor(time / QUARTER_HOUR);
-  const last = lastAnswer.get(timeZone);
-  if (last !== undefined && last.quarter === quarter) return last.hour;
+  let memo = answers.get(timeZone);
+  if (memo === undefined) answers.set(timeZone, (memo = new Map()));
+  const known = memo.get(quarter);
+  if (known !== undefined) return known;
   let year = '';
   let month = '';
   let day = '';
@@ -42,7 +46,8 @@ export function localHour(time: number, timeZone: string): string {
     else if (part.type === 'hour') hour = part.value;
   }
   const answer = `${year.padStart(4, '0')}-${month}-${day}T${hour}`;
-  lastAnswer.set(timeZone, { quarter, hour: answer });
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(quarter, answer);
   return answer;
 }
 

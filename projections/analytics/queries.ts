@@ -367,10 +367,15 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       const request = realtimeRequestSchema.parse(input);
       const nowMinute = Math.floor(request.now / 60_000);
       const rows = await source.realtime(request.property, nowMinute - 29, nowMinute);
+      const clientsByMinute = new Map<number, Set<string>>();
+      for (const row of rows) {
+        let clients = clientsByMinute.get(row.minute);
+        if (clients === undefined) clientsByMinute.set(row.minute, (clients = new Set()));
+        clients.add(row.client);
+      }
       const perMinute = Array.from({ length: 30 }, (_, i) => {
         const minute = nowMinute - 29 + i;
-        const clients = new Set(rows.filter((r) => r.minute === minute).map((r) => r.client));
-        return { minute: new Date(minute * 60_000).toISOString(), users: clients.size };
+        return { minute: new Date(minute * 60_000).toISOString(), users: clientsByMinute.get(minute)?.size ?? 0 };
       });
       const last5 = breakdown(rows, nowMinute - 4);
       const last30 = breakdown(rows, nowMinute - 29);

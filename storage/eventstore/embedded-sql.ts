@@ -92,6 +92,10 @@ export interface Statements {
   newestPosition: Database.Statement<[], number | null>;
   readForwards: Database.Statement<[string, number, number], EventRow>;
   readBackwards: Database.Statement<[string, number, number], EventRow>;
+  /** [position, created] of the first event at or after a position. */
+  firstFrom: Database.Statement<[number], [number, number]>;
+  /** Deletes the events in [from, to) of streams starting with a prefix, recorded before a time. */
+  truncateWindow: Database.Statement<[number, number, number, string, number]>;
   /** Statement finding which of n ids are already in a stream. */
   findIds(count: number): Database.Statement<unknown[], [string, number, number]>;
   /** Statement reading a page of the log after a position, for one filter shape. */
@@ -113,6 +117,8 @@ export function prepareStatements(db: Db): Statements {
     readBackwards: db.prepare<[string, number, number], EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
     ).raw(),
+    firstFrom: db.prepare<[number], [number, number]>('SELECT position, created FROM events WHERE position >= ? ORDER BY position LIMIT 1').raw(),
+    truncateWindow: db.prepare('DELETE FROM events WHERE position >= ? AND position < ? AND substr(stream, 1, ?) = ? AND created < ?'),
     findIds(count) {
       let statement = findIdsCache.get(count);
       if (!statement) {

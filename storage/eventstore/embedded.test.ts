@@ -297,4 +297,45 @@ test('kill -9 right after acknowledged appends loses none of them', async () => 
   assert.ok(stored.size >= acknowledged.length);
 });
 
+test('truncateBefore (retention) deletes the old events of the streams under a prefix, nothing else', async () => {
+  await store.close();
+  let clock = Date.UTC(2025, 0, 1);
+  const DAY = 86_400_000;
+  store = openEmbeddedEventStore({ file, now: () => clock });
+  // Day 1: two visitors of UA-1-1, one of UA-1-10 (a tid the prefix must not catch), a property event.
+  await store.append('client-UA-1-1.c.a', [newEvent(), newEvent()]);
+  await store.append('client-UA-1-1.c.b', [newEvent()]);
+  await store.append('client-UA-1-10.c.a', [newEvent()]);
+  await store.append('property-UA-1-1', [newEvent()]);
+  clock += 10 * DAY;
+  // Day 11: visitor a comes back; b does not.
+  const back = await store.append('client-UA-1-1.c.a', [newEvent()]);
+  assert.is(back.nextRevision, 2);
+
+  assert.is(await store.truncateBefore('client-UA-1-1.', clock - 5 * DAY), 3);
+  const streamOf = async (stream: string) => (await collect(store.readStream(stream))).map((e) => e.revision);
+  assert.equal(await streamOf('client-UA-1-1.c.a'), [2], 'the recent event stays, at its revision');
+  assert.equal(await streamOf('client-UA-1-1.c.b'), []);
+  assert.equal(await streamOf('client-UA-1-10.c.a'), [0]);
+  assert.equal(await streamOf('property-UA-1-1'), [0]);
+  assert.is(store.stats().truncated, 3);
+  // Revisions go on after the kept event; a stream emptied by retention starts again at 0.
+  assert.is((await store.append('client-UA-1-1.c.a', [newEvent()], { expectedRevision: 2 })).nextRevision, 3);
+  assert.is((await store.append('client-UA-1-1.c.b', [newEvent()], { expectedRevision: 'no_stream' })).nextRevision, 0);
+  // Nothing older is left: a second pass deletes nothing; a later cut-off takes the rest.
+  assert.is(await store.truncateBefore('client-UA-1-1.', clock - 5 * DAY), 0);
+  clock += 1;
+  assert.is(await store.truncateBefore('client-UA-1-1.', clock), 3);
+  assert.equal(await streamOf('client-UA-1-1.c.a'), []);
+  // Positions are never reused, so subscribers' checkpoints stay valid.
+  const head = await store.headPosition();
+  const next = await store.append('client-UA-1-1.c.c', [newEvent()]);
+  assert.ok(head === undefined || next.position > head);
+  const refused = await store.truncateBefore('', clock).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  assert.match(String(refused), /streamPrefix/);
+});
+
 test.run();

@@ -6,12 +6,21 @@
 // that transaction, so a conflict fails only its own caller, and every promise settles
 // only after COMMIT returned, which is the durability point.
 //
+// Under sustained load the transactions run in a writer thread with its own connection
+// (embedded-writer-thread.ts): inserts, COMMIT and fsync then never block the event loop
+// that serves HTTP. One batch is in the thread at a time and the next one grows while it
+// commits, so the thread is the single writer and batches keep their call order. Reads
+// stay on this thread's connection (WAL lets them run beside the writer) and see every
+// commit the thread acknowledged.
+//
 // Reads and subscriptions pull pages from the database by position, so a slow reader
 // costs no memory; live subscribers are woken by an in-process signal after each commit,
 // and a light poll of `PRAGMA data_version` notices commits made by other processes.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../../platform/logger.ts';
 import { InvalidAppendError, WrongExpectedRevisionError, validateAppend } from './errors.ts';
+import { createBatchWriter, type BatchResult, type SerialisedEvent, type WriteOperation } from './embedded-writer.ts';
+import { startWriterThread, type WriterThread } from './embedded-writer-client.ts';
 import {
   decodePosition,
   encodePosition,
@@ -26,7 +35,6 @@ import type {
   AppendResult,
   EventFilter,
   EventStore,
-  EventToAppend,
   ExpectedRevision,
   JsonObject,
   JsonValue,
@@ -53,24 +61,38 @@ export interface EmbeddedEventStoreOptions {
   synchronous?: SynchronousMode;
   /** How often a live subscriber checks for commits by other processes. Default 250 ms. */
   crossProcessPollMs?: number;
+  /**
+   * Where write transactions run. 'thread': always in the writer thread. 'inline': on
+   * the caller's thread (a short-lived CLI or test store saves starting a thread).
+   * 'auto' (default): inline until the store has acknowledged AUTO_THREAD_AFTER_APPENDS
+   * appends, then in the thread once it has started. Same outcomes either way.
+   */
+  writer?: 'auto' | 'thread' | 'inline';
+  /** The clock stamping `created` (tests of retention pass their own). Default Date.now. */
+  now?: () => number;
 }
 
 /** Counters, so tests and metrics can see that group commit batches. */
 export interface EmbeddedEventStoreStats {
   /** Write transactions committed. */
   transactions: number;
+  /** Of those, the ones committed by the writer thread. */
+  threadTransactions: number;
   /** append() calls that succeeded (idempotent no-ops included). */
   appends: number;
   /** Events written. */
   events: number;
   /** deleteStream() calls committed. */
   deletes: number;
+  /** Events removed by truncateBefore (retention). */
+  truncated: number;
 }
 
 export interface EmbeddedEventStore extends EventStore {
   readonly kind: 'embedded';
   readonly file: string;
   stats(): EmbeddedEventStoreStats;
+  truncateBefore(streamPrefix: string, before: number): Promise<number>;
 }
 
 const PAGE_SIZE = 512;
@@ -78,31 +100,39 @@ const PAGE_SIZE = 512;
 const SCAN_WINDOW = 65_536;
 /** A very large queue is split over several transactions to bound one commit's pause. */
 const MAX_OPS_PER_TRANSACTION = 4096;
+/** In 'auto' mode, the writer thread starts after this many appends (a busy store, not a one-off). */
+export const AUTO_THREAD_AFTER_APPENDS = 1000;
+/** truncateBefore deletes in windows of this many positions, one transaction each, yielding between. */
+const TRUNCATE_WINDOW = 16_384;
 
-type Operation =
-  | {
-      kind: 'append';
-      stream: string;
-      events: EventToAppend[];
-      json: { data: string; metadata: string }[];
-      expected: ExpectedRevision;
-      resolve: (result: AppendResult) => void;
-      reject: (error: unknown) => void;
-    }
-  | { kind: 'delete'; stream: string; resolve: () => void; reject: (error: unknown) => void };
-
-type Outcome = { ok: true; value: AppendResult | undefined; written: number } | { ok: false; error: unknown };
+/** A queued write and its caller's promise. */
+interface Pending {
+  operation: WriteOperation;
+  resolve: (result: AppendResult | undefined) => void;
+  reject: (error: unknown) => void;
+}
 
 export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): EmbeddedEventStore {
   const { file, logger } = options;
   const db = openDatabase(file, options.synchronous ?? 'full');
   const sql = prepareStatements(db);
   const pollMs = options.crossProcessPollMs ?? 250;
-  const stats: EmbeddedEventStoreStats = { transactions: 0, appends: 0, events: 0, deletes: 0 };
+  const clock = options.now ?? Date.now;
+  const stats: EmbeddedEventStoreStats = { transactions: 0, threadTransactions: 0, appends: 0, events: 0, deletes: 0, truncated: 0 };
+  const synchronous = options.synchronous ?? 'full';
+  const writerMode = options.writer ?? 'auto';
+  const writeInline = createBatchWriter(db, sql);
+  /** Per stream prefix, the position below which truncateBefore already deleted what was old enough. */
+  const truncatedBelow = new Map<string, number>();
 
   let closed = false;
-  let queue: Operation[] = [];
+  let queue: Pending[] = [];
   let flushScheduled = false;
+  /** Settles when the batch in the writer thread is answered; the next batch waits for it. */
+  let inFlight: Promise<void> | undefined;
+  let thread: WriterThread | undefined;
+  /** The thread could not start: 'auto' writes inline from then on, 'thread' fails writes with this. */
+  let threadFailure: Error | undefined;
   /** Highest position known to be committed (ours or another process's). */
   let lastAssigned = sql.lastAssigned.get() ?? 0;
   const waiters = new Set<() => void>();
@@ -114,144 +144,135 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
 
   // --- writes -------------------------------------------------------------------
 
-  function enqueue(operation: Operation): void {
-    queue.push(operation);
+  function enqueue(pending: Pending): void {
+    queue.push(pending);
+    scheduleFlush();
+  }
+
+  function scheduleFlush(): void {
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flush);
     }
   }
 
+  function takeBatch(): Pending[] {
+    const batch = queue.length > MAX_OPS_PER_TRANSACTION ? queue.splice(0, MAX_OPS_PER_TRANSACTION) : queue;
+    if (batch === queue) queue = [];
+    return batch;
+  }
+
+  /** Runs on setImmediate, so every write queued in the same turn joins one transaction. */
   function flush(): void {
     flushScheduled = false;
-    while (queue.length > 0 && db.open) {
-      const batch = queue.length > MAX_OPS_PER_TRANSACTION ? queue.splice(0, MAX_OPS_PER_TRANSACTION) : queue;
-      if (batch === queue) queue = [];
-      commit(batch);
-    }
-  }
-
-  const writeBatch = db.transaction((batch: Operation[], created: number): Outcome[] =>
-    batch.map((operation): Outcome => {
-      if (operation.kind === 'delete') {
-        sql.deleteStream.run(operation.stream);
-        return { ok: true, value: undefined, written: 0 };
+    // While the thread commits a batch the queue grows; it is sent when the answer comes.
+    if (inFlight !== undefined || queue.length === 0 || !db.open) return;
+    if (useThread()) {
+      if (threadFailure !== undefined) {
+        failBatch(takeBatch(), threadFailure);
+        return;
       }
-      try {
-        const { result, written } = applyAppend(operation, created);
-        return { ok: true, value: result, written };
-      } catch (error) {
-        // Only the expected-revision outcome is per caller; anything else (I/O, disk
-        // full) aborts the whole transaction and fails every caller of the batch.
-        if (error instanceof WrongExpectedRevisionError) return { ok: false, error };
-        throw error;
-      }
-    }),
-  );
-
-  function commit(batch: Operation[]): void {
-    let outcomes: Outcome[];
-    try {
-      outcomes = writeBatch.immediate(batch, Date.now());
-    } catch (error) {
-      logger?.error({ err: error, operations: batch.length }, 'event store write transaction failed; rolled back');
-      for (const operation of batch) operation.reject(error);
+      if (thread?.isReady()) sendToThread(thread);
+      // else: still starting; its `ready` schedules the next flush
       return;
     }
-    // Committed: from here on every acknowledged event is in the WAL.
-    stats.transactions += 1;
-    let wroteEvents = false;
-    let deleted = false;
-    batch.forEach((operation, i) => {
-      const outcome = outcomes[i]!;
-      if (!outcome.ok) {
-        operation.reject(outcome.error);
-        return;
-      }
-      if (operation.kind === 'delete') {
-        stats.deletes += 1;
-        deleted = true;
-        operation.resolve();
-        return;
-      }
-      stats.appends += 1;
-      stats.events += outcome.written;
-      if (outcome.written > 0) wroteEvents = true;
-      operation.resolve(outcome.value!);
+    while (queue.length > 0) commitInline(takeBatch());
+  }
+
+  /** Whether this batch goes to the thread; starts the thread the first time it is wanted. */
+  function useThread(): boolean {
+    if (writerMode === 'inline') return false;
+    if (writerMode === 'auto' && (stats.appends < AUTO_THREAD_AFTER_APPENDS || threadFailure !== undefined)) return false;
+    if (thread === undefined && threadFailure === undefined) startThread();
+    // 'auto' writes inline until the thread is ready, 'thread' waits for it.
+    return writerMode === 'thread' || thread?.isReady() === true;
+  }
+
+  function startThread(): void {
+    const started = startWriterThread({
+      file,
+      synchronous,
+      onStop: (error) => {
+        if (thread !== started) return;
+        thread = undefined; // a new one starts with the next batch
+        if (started.isReady()) logger?.error({ err: error }, 'event store writer thread stopped; a new one takes over');
+      },
     });
-    if (wroteEvents) {
-      lastAssigned = Math.max(lastAssigned, sql.lastAssigned.get() ?? 0);
-      wakeAll();
-    }
-    if (deleted) eraseFromWal();
+    thread = started;
+    started.ready.then(
+      () => {
+        logger?.debug({ file }, 'event store writer thread started');
+        scheduleFlush();
+      },
+      (error: unknown) => {
+        threadFailure = error instanceof Error ? error : new Error(String(error));
+        if (writerMode === 'auto') logger?.warn({ err: error }, 'event store writer thread could not start; writing on the main thread');
+        else logger?.error({ err: error }, 'event store writer thread could not start');
+        scheduleFlush();
+      },
+    );
   }
 
-  /**
-   * One append inside the batch transaction. Idempotency, pinned in the contract where
-   * EventStoreDB agrees:
-   * - If every id of the batch is already in the stream, at consecutive revisions in
-   *   batch order (as one earlier append wrote them), the append is a no-op success that
-   *   returns the revision and position of the last of them, provided the expected
-   *   revision fits that place: 'any' and 'stream_exists' always, 'no_stream' when they
-   *   start at revision 0, a number N when they start at N + 1.
-   * - If only some ids are there, or they sit elsewhere, nothing is written and the
-   *   caller gets WrongExpectedRevisionError (EventStoreDB's "corrupted idempotency").
-   *   Unlike EventStoreDB, which writes duplicates when N is the current revision, a
-   *   stream here never holds the same id twice.
-   */
-  function applyAppend(operation: Extract<Operation, { kind: 'append' }>, created: number): { result: AppendResult; written: number } {
-    const { stream, events, json, expected } = operation;
-    const current = sql.lastRevision.get(stream) ?? -1;
-    if (current >= 0) {
-      const found = findExisting(stream, events);
-      if (found.length > 0) {
-        const start = found[0]![1];
-        const inPlace = found.length === events.length && found.every(([, revision], i) => revision === start + i);
-        const fits = expected === 'any' || expected === 'stream_exists' || (expected === 'no_stream' ? start === 0 : expected + 1 === start);
-        if (inPlace && fits) {
-          return { result: { nextRevision: start + events.length - 1, position: encodePosition(found[found.length - 1]![2]) }, written: 0 };
-        }
-        throw new WrongExpectedRevisionError(stream, expected, current);
+  function sendToThread(writer: WriterThread): void {
+    const batch = takeBatch();
+    const operations = batch.map((pending) => pending.operation);
+    inFlight = writer.write(operations, clock()).then(
+      (result) => {
+        inFlight = undefined;
+        settle(batch, result, true);
+        if (queue.length > 0) scheduleFlush();
+      },
+      (error: unknown) => {
+        inFlight = undefined;
+        failBatch(batch, error);
+        if (queue.length > 0) scheduleFlush();
+      },
+    );
+  }
+
+  function commitInline(batch: Pending[]): void {
+    let result: BatchResult;
+    try {
+      result = writeInline(
+        batch.map((pending) => pending.operation),
+        clock(),
+      );
+    } catch (error) {
+      failBatch(batch, error);
+      return;
+    }
+    settle(batch, result, false);
+  }
+
+  function failBatch(batch: Pending[], error: unknown): void {
+    logger?.error({ err: error, operations: batch.length }, 'event store write transaction failed; rolled back');
+    for (const pending of batch) pending.reject(error);
+  }
+
+  /** The batch is committed: each caller gets its own result or conflict, in call order. */
+  function settle(batch: Pending[], result: BatchResult, inThread: boolean): void {
+    stats.transactions += 1;
+    if (inThread) stats.threadTransactions += 1;
+    let wroteEvents = false;
+    for (let i = 0; i < batch.length; i++) {
+      const { operation, resolve, reject } = batch[i]!;
+      const outcome = result.outcomes[i]!;
+      if (!outcome.ok) {
+        reject(new WrongExpectedRevisionError(operation.stream, operation.kind === 'append' ? operation.expected : 'any', outcome.actualRevision));
+      } else if (operation.kind === 'delete') {
+        stats.deletes += 1;
+        resolve(undefined);
+      } else {
+        stats.appends += 1;
+        stats.events += outcome.written;
+        if (outcome.written > 0) wroteEvents = true;
+        resolve({ nextRevision: outcome.nextRevision, position: encodePosition(outcome.position) });
       }
     }
-    const matches =
-      expected === 'any' || (expected === 'no_stream' ? current === -1 : expected === 'stream_exists' ? current >= 0 : expected === current);
-    if (!matches) throw new WrongExpectedRevisionError(stream, expected, current);
-    let position = 0;
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i]!;
-      const text = json[i]!;
-      position = Number(sql.insert.run(stream, current + 1 + i, event.id, event.type, text.data, text.metadata, created).lastInsertRowid);
-    }
-    return { result: { nextRevision: current + events.length, position: encodePosition(position) }, written: events.length };
-  }
-
-  /** The batch's ids already in the stream, as [id, revision, position], in batch order. */
-  function findExisting(stream: string, events: EventToAppend[]): [string, number, number][] {
-    const rows = new Map<string, [string, number, number]>();
-    for (let from = 0; from < events.length; from += 64) {
-      const ids = events.slice(from, from + 64).map((event) => event.id);
-      for (const row of sql.findIds(ids.length).all(stream, ...ids)) rows.set(row[0], row);
-    }
-    const found: [string, number, number][] = [];
-    for (const event of events) {
-      const row = rows.get(event.id);
-      if (row) found.push(row);
-    }
-    return found;
-  }
-
-  /**
-   * secure_delete zeroes the rows in the database pages, but older page images stay in
-   * the WAL until it is checkpointed: checkpoint and truncate it so erased data is gone
-   * from the disk. Best effort: a reader in another process can hold the WAL open.
-   */
-  function eraseFromWal(): void {
-    try {
-      const [outcome] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-      if (outcome?.busy) logger?.warn('WAL checkpoint after a stream deletion was blocked by a reader; erased rows stay in the WAL until the next checkpoint');
-    } catch (error) {
-      logger?.warn({ err: error }, 'WAL checkpoint after a stream deletion failed; erased rows may linger in the WAL until the next checkpoint');
+    if (result.walWarning !== undefined) logger?.warn(result.walWarning);
+    if (wroteEvents) {
+      lastAssigned = Math.max(lastAssigned, result.lastAssigned);
+      wakeAll();
     }
   }
 
@@ -293,6 +314,19 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
       lastAssigned = Math.max(lastAssigned, sql.lastAssigned.get() ?? 0);
       wakeAll();
     }
+  }
+
+  /** The lowest position whose event was recorded at or after `time` (one past the last when none is). */
+  function firstPositionFrom(time: number): number {
+    let low = 0;
+    let high = (sql.lastAssigned.get() ?? 0) + 1;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const row = sql.firstFrom.get(middle);
+      if (row === undefined || row[1] >= time) high = middle;
+      else low = row[0] + 1;
+    }
+    return low;
   }
 
   // --- reads ----------------------------------------------------------------------
@@ -432,8 +466,10 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
       ensureOpen();
       const json = validateAppend(stream, events);
       const expected = checkExpected(appendOptions?.expectedRevision ?? 'any');
+      const serialised: SerialisedEvent[] = new Array(events.length);
+      for (let i = 0; i < events.length; i++) serialised[i] = [events[i]!.id, events[i]!.type, json[i]!.data, json[i]!.metadata];
       return new Promise<AppendResult>((resolve, reject) => {
-        enqueue({ kind: 'append', stream, events, json, expected, resolve, reject });
+        enqueue({ operation: { kind: 'append', stream, events: serialised, expected }, resolve: resolve as Pending['resolve'], reject });
       });
     },
 
@@ -459,7 +495,33 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
      */
     async deleteStream(stream) {
       ensureOpen();
-      return new Promise<void>((resolve, reject) => enqueue({ kind: 'delete', stream, resolve, reject }));
+      return new Promise<void>((resolve, reject) => enqueue({ operation: { kind: 'delete', stream }, resolve: () => resolve(), reject }));
+    },
+
+    /**
+     * Retention: removes the old events of the streams under a prefix (a property's client
+     * streams). `created` grows with the position (one writer, stamped at commit), so the
+     * first position recorded at or after `before` is found by a binary search on the
+     * primary key, and only the positions below it are visited, each window in its own
+     * short transaction. What an earlier call already cleared is not visited again.
+     */
+    async truncateBefore(streamPrefix, before) {
+      ensureOpen();
+      if (typeof streamPrefix !== 'string' || streamPrefix === '') throw new RangeError('streamPrefix: must be a non-empty string');
+      if (!Number.isFinite(before)) throw new RangeError('before: must be epoch milliseconds');
+      const cut = firstPositionFrom(before);
+      let from = truncatedBelow.get(streamPrefix) ?? 0;
+      let deleted = 0;
+      while (from < cut && !closed) {
+        const to = Math.min(cut, from + TRUNCATE_WINDOW);
+        deleted += sql.truncateWindow.run(from, to, streamPrefix.length, streamPrefix, before).changes;
+        from = to;
+        truncatedBelow.set(streamPrefix, from);
+        await nextTurn(); // appends and reads go on between windows
+      }
+      stats.truncated += deleted;
+      if (deleted > 0) logger?.debug({ streamPrefix, deleted }, 'old events removed (retention)');
+      return deleted;
     },
 
     async headPosition(): Promise<Position | undefined> {
@@ -472,8 +534,16 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
 
     async close() {
       if (closed) return;
-      flush(); // queued writes are committed (and acknowledged) before the file closes
       closed = true;
+      // Queued writes are committed (and acknowledged) before the file closes: the batch
+      // in the thread first, then what is left, here (the thread is idle by then).
+      while (inFlight !== undefined) await inFlight;
+      while (queue.length > 0 && db.open) commitInline(takeBatch());
+      if (thread !== undefined) {
+        const stopping = thread;
+        thread = undefined;
+        await stopping.close();
+      }
       await Promise.all([...subscriptions].map((subscription) => subscription.close()));
       wakeAll();
       if (poll) clearInterval(poll);

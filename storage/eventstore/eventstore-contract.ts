@@ -503,6 +503,53 @@ export function defineEventStoreContract(adapterName: string, open: OpenEventSto
     s.run();
   }
 
+  // --- retention (optional capabilities) -----------------------------------------------
+  {
+    const { s, store } = storeSuite('retention capability');
+
+    s('the adapter offers one way to enforce retention', () => {
+      assert.ok(typeof store().truncateBefore === 'function' || typeof store().setStreamMaxAge === 'function');
+    });
+
+    s('truncateBefore: everything under the prefix recorded before the time goes; other streams stay; revisions go on', async () => {
+      const truncate = store().truncateBefore?.bind(store());
+      if (!truncate) return;
+      const p = prefix();
+      await store().append(`${p}a`, [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+      await store().append(`${p}b`, [newEvent()], { expectedRevision: 'no_stream' });
+      const other = `${prefix()}kept`;
+      await store().append(other, [newEvent()], { expectedRevision: 'no_stream' });
+      // Generous: "before" one hour from now takes every event just written.
+      assert.is(await truncate(p, Date.now() + 3_600_000), 3);
+      assert.equal(await collect(store().readStream(`${p}a`)), []);
+      assert.equal(await collect(store().readAll({ filter: { streamPrefixes: [p] } })), []);
+      assert.is((await collect(store().readStream(other))).length, 1);
+      assert.is((await store().append(`${p}b`, [newEvent()], { expectedRevision: 'no_stream' })).nextRevision, 0);
+    });
+
+    s('setStreamMaxAge: young events stay readable; a deleted stream stays deleted (other metadata is kept)', async () => {
+      const setMaxAge = store().setStreamMaxAge?.bind(store());
+      if (!setMaxAge) return;
+      const p = prefix();
+      const kept = [newEvent(), newEvent()];
+      await store().append(`${p}young`, kept, { expectedRevision: 'no_stream' });
+      await setMaxAge(`${p}young`, 3600);
+      await setMaxAge(`${p}young`, 3600); // idempotent
+      assert.equal((await collect(store().readStream(`${p}young`))).map((e) => e.id), kept.map((e) => e.id));
+      await setMaxAge(`${p}young`, undefined);
+      assert.is((await collect(store().readStream(`${p}young`))).length, 2);
+
+      await store().append(`${p}erased`, [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+      await store().deleteStream(`${p}erased`);
+      await setMaxAge(`${p}erased`, 86_400);
+      assert.equal(await collect(store().readStream(`${p}erased`)), []);
+      // Setting it on a stream that does not exist yet is allowed (it applies once it does).
+      await setMaxAge(`${p}later`, 60);
+    });
+
+    s.run();
+  }
+
   // --- bad input ----------------------------------------------------------------------
   {
     const { s, store } = storeSuite('bad input');

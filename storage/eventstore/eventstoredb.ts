@@ -27,6 +27,7 @@ import {
   ErrorType,
   EventStoreDBClient,
   FORWARDS,
+  NO_STREAM,
   START,
   eventTypeFilter,
   excludeSystemEvents,
@@ -93,6 +94,8 @@ const LIVE_HIGH_WATER = 1024;
 const LIVE_LOW_WATER = 256;
 /** deleteStream retries when an append lands between its read and its delete. */
 const DELETE_ATTEMPTS = 10;
+/** setStreamMaxAge retries when another writer changed the metadata between its read and its write. */
+const METADATA_ATTEMPTS = 5;
 
 /** The fields of a client record this adapter uses (stream and $all reads alike). */
 interface ClientRecord {
@@ -440,6 +443,33 @@ export function openEventStoreDb(options: EventStoreDbOptions): EventStore {
           if (isMissingStream(error)) return;
           // An append landed after the read: erase up to the new end.
           if (error instanceof Error && isCommandError(error) && error.type === ErrorType.WRONG_EXPECTED_VERSION && attempt < DELETE_ATTEMPTS) continue;
+          throw error;
+        }
+      }
+    },
+
+    /**
+     * Retention: `$maxAge` in the stream's metadata. The rest of the metadata is kept (a
+     * soft-deleted stream's `$tb` above all: writing metadata without it would bring the
+     * erased events back), with optimistic concurrency on the metadata stream.
+     */
+    async setStreamMaxAge(stream, maxAgeSeconds) {
+      ensureOpen();
+      validateStreamName(stream);
+      if (maxAgeSeconds !== undefined && (!Number.isSafeInteger(maxAgeSeconds) || maxAgeSeconds < 1)) {
+        throw new RangeError('maxAgeSeconds: must be a whole number of seconds >= 1, or undefined to remove it');
+      }
+      for (let attempt = 1; ; attempt++) {
+        const current = await client.getStreamMetadata(stream);
+        const metadata = { ...(current.metadata ?? {}) };
+        if (metadata.maxAge === maxAgeSeconds) return;
+        if (maxAgeSeconds === undefined) delete metadata.maxAge;
+        else metadata.maxAge = maxAgeSeconds;
+        try {
+          await client.setStreamMetadata(stream, metadata, { expectedRevision: current.metastreamRevision ?? NO_STREAM });
+          return;
+        } catch (error) {
+          if (error instanceof Error && isCommandError(error) && error.type === ErrorType.WRONG_EXPECTED_VERSION && attempt < METADATA_ATTEMPTS) continue;
           throw error;
         }
       }

@@ -97,4 +97,20 @@ export interface EventStore {
   /** Position of the newest event in the log, or undefined when it is empty. */
   headPosition(): Promise<Position | undefined>;
   close(): Promise<void>;
+
+  // Optional capabilities: raw-data retention (platform/retention.ts). An adapter offers
+  // the one its store can enforce; callers check which is there.
+
+  /**
+   * Deletes the events of every stream whose name starts with `streamPrefix` that were
+   * recorded before `before` (epoch ms); resolves with how many were deleted. Revisions
+   * and positions are never reused. The embedded store's retention.
+   */
+  truncateBefore?(streamPrefix: string, before: number): Promise<number>;
+  /**
+   * Sets (or, with undefined, removes) the stream's maximum event age in seconds, keeping
+   * its other metadata: older events stop being readable and the server removes them.
+   * EventStoreDB's `$maxAge`.
+   */
+  setStreamMaxAge?(stream: string, maxAgeSeconds: number | undefined): Promise<void>;
 }

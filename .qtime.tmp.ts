@@ -1,0 +1,18 @@
+import { openEmbeddedReadStore } from './storage/readstore/embedded.ts';
+import { createAnalyticsQueries } from './projections/analytics/index.ts';
+import { activeVersion } from './projections/registry.ts';
+const store = openEmbeddedReadStore(process.argv[2]!);
+const version = (await activeVersion(store, 'analytics'))!;
+const q = createAnalyticsQueries(store, version);
+const property = 'UA-1000-1';
+const range = { property, from: '2026-01-01', to: '2026-01-30' };
+const time = async (name: string, f: () => Promise<unknown>) => { const t = performance.now(); const r = await f(); console.log(name.padEnd(40), (performance.now() - t).toFixed(1), 'ms', JSON.stringify(r).slice(0, 150)); };
+await time('overview totals', () => q.report({ ...range, metrics: ['users', 'newUsers', 'sessions', 'pageviews', 'pageviewsPerSession', 'bounceRate', 'avgSessionDuration'] }).then((r) => r.totals));
+await time('timeseries day with users', () => q.timeseries({ ...range, interval: 'day', metrics: ['users', 'sessions', 'pageviews'] }).then((r) => r.points.length));
+await time('channel with users', () => q.report({ ...range, dimension: 'channel', metrics: ['users', 'sessions', 'bounceRate'] }).then((r) => r.rows.slice(0, 2)));
+await time('pagePath top 10 (no users)', () => q.report({ ...range, dimension: 'pagePath', metrics: ['pageviews', 'uniquePageviews', 'avgTimeOnPage', 'exitRate'], limit: 10 }).then((r) => r.rows.slice(0, 2)));
+await time('pagePath with users', () => q.report({ ...range, dimension: 'pagePath', metrics: ['pageviews', 'users'], limit: 10 }).then((r) => r.rows.slice(0, 2)));
+await time('landingPage', () => q.report({ ...range, dimension: 'landingPage', metrics: ['sessions', 'bounceRate'], limit: 10 }).then((r) => r.rowCount));
+await time('products', () => q.report({ ...range, dimension: 'productName', metrics: ['itemQuantity', 'itemRevenue'], limit: 10 }).then((r) => r.rows.slice(0, 2)));
+await time('hourly one day', () => q.timeseries({ property, from: '2026-01-15', to: '2026-01-15', interval: 'hour', metrics: ['users', 'sessions'] }).then((r) => r.points.length));
+await time('sessions drill-down', () => q.sessions({ ...range, filters: { channel: 'Organic Search' }, limit: 20 }).then((r) => r.length));

@@ -1,0 +1,33 @@
+// Runs services until SIGTERM or SIGINT, then shuts them down gracefully: what every
+// long-running `webalytic` command does (start, collector, projections run, read-api).
+// A second signal during the shutdown stops waiting (exit code 1).
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import { startServices, type ServicesOptions } from './system.ts';
+
+export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+export async function runUntilSignal(config: Config, logger: Logger, options: ServicesOptions): Promise<number> {
+  const running = await startServices(config, logger, options);
+  const signal = await nextSignal();
+  logger.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down: no new connections, finishing the requests in flight');
+  const forced = nextSignal().then((again) => again);
+  const outcome = await Promise.race([running.stop(), forced]);
+  if (typeof outcome === 'string') {
+    logger.warn({ signal: outcome }, 'second signal: exiting without waiting for the shutdown to finish');
+    return 1;
+  }
+  if (!outcome.completed) logger.warn({ abandoned: outcome.abandoned }, 'some requests were cut off at the shutdown deadline');
+  return 0;
+}
+
+/** Resolves with the next shutdown signal; while waiting, the signals do not kill the process. */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals): void => {
+      for (const s of SHUTDOWN_SIGNALS) process.off(s, handler);
+      resolve(signal);
+    };
+    for (const s of SHUTDOWN_SIGNALS) process.on(s, handler);
+  });
+}

@@ -1,0 +1,114 @@
+// The store's side of the writer thread: starts embedded-writer-thread.ts, sends it
+// batches and turns its replies back into promises. Only plain data crosses: the batch's
+// events are JSON text already, outcomes are numbers.
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { SynchronousMode } from './embedded-sql.ts';
+import type { BatchResult, WriteOperation } from './embedded-writer.ts';
+
+export type WriterRequest = { type: 'write'; id: number; batch: WriteOperation[]; created: number } | { type: 'close' };
+
+export type WriterReply =
+  | { type: 'ready' }
+  | { type: 'done'; id: number; result: BatchResult }
+  | { type: 'failed'; id: number; message: string; code?: string };
+
+export interface WriterThread {
+  /** Settles once the thread has opened the file; rejects when it could not start. */
+  readonly ready: Promise<void>;
+  isReady(): boolean;
+  /** Commits one batch in the thread. Requests are committed in the order they are sent. */
+  write(batch: WriteOperation[], created: number): Promise<BatchResult>;
+  /** Lets the thread finish what it was sent, then stops it. */
+  close(): Promise<void>;
+}
+
+export interface WriterThreadOptions {
+  file: string;
+  synchronous: SynchronousMode;
+  /** The thread stopped on its own (a crash): requests in flight were rejected with `error`. */
+  onStop(error: Error): void;
+}
+
+const entry = new URL(`./embedded-writer-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+function spawn(workerData: { file: string; synchronous: SynchronousMode }): Worker {
+  if (entry.pathname.endsWith('.ts')) {
+    // Running from the TypeScript sources: loader hooks registered at run time (as
+    // bin/webalytic.js does) are not inherited by threads in Node 20, so the thread
+    // registers tsx itself before loading its entry point.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
+    return new Worker(bootstrap, { eval: true, workerData });
+  }
+  return new Worker(entry, { workerData });
+}
+
+export function startWriterThread(options: WriterThreadOptions): WriterThread {
+  const worker = spawn({ file: options.file, synchronous: options.synchronous });
+  const pending = new Map<number, { resolve: (result: BatchResult) => void; reject: (error: unknown) => void }>();
+  let nextId = 1;
+  let ready = false;
+  let stopping = false;
+  let exited = false;
+  let crash: Error | undefined;
+  let markReady: () => void = () => {};
+  let failStart: (error: Error) => void = () => {};
+  const readyPromise = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failStart = reject;
+  });
+  readyPromise.catch(() => {}); // observed by whoever waits on it; never an unhandled rejection
+  // An idle thread must not keep the process alive; a thread holding unanswered writes must.
+  worker.unref();
+
+  worker.on('message', (reply: WriterReply) => {
+    if (reply.type === 'ready') {
+      ready = true;
+      markReady();
+      return;
+    }
+    const request = pending.get(reply.id);
+    if (!request) return;
+    pending.delete(reply.id);
+    if (pending.size === 0 && !stopping) worker.unref();
+    if (reply.type === 'done') request.resolve(reply.result);
+    else request.reject(new Database.SqliteError(reply.message, reply.code ?? 'SQLITE_ERROR'));
+  });
+  worker.on('error', (error) => {
+    crash = error;
+  });
+  worker.on('exit', (code) => {
+    exited = true;
+    if (stopping && crash === undefined) return;
+    const error = new Error(`the event store's writer thread stopped (exit code ${code})${crash ? `: ${crash.message}` : ''}; the outcome of writes in flight is unknown`, {
+      cause: crash,
+    });
+    failStart(error);
+    for (const request of pending.values()) request.reject(error);
+    pending.clear();
+    options.onStop(error);
+  });
+
+  return {
+    ready: readyPromise,
+    isReady: () => ready && !exited,
+    write(batch, created) {
+      if (exited || stopping) return Promise.reject(new Error("the event store's writer thread is stopped"));
+      const id = nextId++;
+      return new Promise<BatchResult>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        if (pending.size === 1) worker.ref();
+        worker.postMessage({ type: 'write', id, batch, created } satisfies WriterRequest);
+      });
+    },
+    async close() {
+      if (exited) return;
+      stopping = true;
+      worker.ref();
+      const done = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage({ type: 'close' } satisfies WriterRequest);
+      await done;
+    },
+  };
+}
