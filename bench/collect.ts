@@ -4,7 +4,9 @@
 //   npm run bench:collect
 // Each server runs in its own child process (as in production); autocannon runs here.
 // Sizes: BENCH_SECONDS (per server, default 15), BENCH_CONNECTIONS (default 64),
-// BENCH_CLIENTS (distinct visitors, default 10000).
+// BENCH_CLIENTS (distinct visitors, default 10000). BENCH_SERVICES: 'collector' (default,
+// the process `webalytic collector` runs) or 'all' (`webalytic start`: the projections
+// and the read API share the process and its CPU with the collector).
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -12,13 +14,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { decide, initialState, propertyStreamName } from '../domain/property/decider.ts';
 import { loadConfig } from '../platform/config.ts';
 import { silentLogger } from '../platform/logger.ts';
-import { startSystem } from '../platform/system.ts';
+import { SERVICE_NAMES } from '../platform/service.ts';
+import { startServices } from '../platform/system.ts';
 import { openEmbeddedEventStore, type EmbeddedEventStore } from '../storage/eventstore/embedded.ts';
 import { EMBEDDED_EVENTS_FILE } from '../storage/eventstore/open.ts';
 import type { JsonValue } from '../storage/eventstore/port.ts';
@@ -31,12 +35,23 @@ const size = (name: string, fallback: number): number => {
 const SECONDS = size('BENCH_SECONDS', 15);
 const CONNECTIONS = size('BENCH_CONNECTIONS', 64);
 const CLIENTS = size('BENCH_CLIENTS', 10_000);
+const SERVICES = process.env.BENCH_SERVICES ?? 'collector';
+if (SERVICES !== 'collector' && SERVICES !== 'all') throw new Error("BENCH_SERVICES must be 'collector' or 'all'");
 const TID = 'UA-424242-1';
 const self = fileURLToPath(import.meta.url);
 
 // ---- the servers, each in a child process ----------------------------------------
 
-type ChildMessage = { type: 'listening'; url: string } | { type: 'stopped'; stats?: Record<string, number> };
+type ChildMessage = { type: 'listening'; url: string } | { type: 'stopped'; stats: Record<string, number> };
+
+/**
+ * CPU the server process used (all its threads) and how busy its event loop was, from
+ * the moment it listens: less sensitive than throughput to other work on the machine.
+ */
+function usageSince(cpu: NodeJS.CpuUsage, loop: EventLoopUtilization): Record<string, number> {
+  const used = process.cpuUsage(cpu);
+  return { cpuMicros: used.user + used.system, loopUtilisation: performance.eventLoopUtilization(loop).utilization };
+}
 
 async function serveBare(): Promise<void> {
   const server = createServer((req, res) => {
@@ -44,11 +59,14 @@ async function serveBare(): Promise<void> {
     req.on('end', () => res.writeHead(204).end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cpu = process.cpuUsage();
+  const loop = performance.eventLoopUtilization();
   process.send!({ type: 'listening', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } satisfies ChildMessage);
   process.once('message', () => {
+    const usage = usageSince(cpu, loop);
     server.close();
     server.closeAllConnections();
-    process.send!({ type: 'stopped' } satisfies ChildMessage, () => process.exit(0));
+    process.send!({ type: 'stopped', stats: usage } satisfies ChildMessage, () => process.exit(0));
   });
 }
 
@@ -63,11 +81,21 @@ async function serveCollector(dataDir: string): Promise<void> {
     COLLECT_RATE_LIMIT_PER_MINUTE: '0',
     TRUST_PROXY: 'true',
   });
-  const system = await startSystem(config, silentLogger());
+  const system = await startServices(config, silentLogger(), { services: SERVICES === 'all' ? SERVICE_NAMES : ['collector'] });
+  const collector = system.collector;
+  if (!collector) throw new Error('the collector service did not start');
+  const cpu = process.cpuUsage();
+  const loop = performance.eventLoopUtilization();
   process.send!({ type: 'listening', url: system.url } satisfies ChildMessage);
   process.once('message', () => {
+    const usage = usageSince(cpu, loop);
     const store = system.eventStore as Partial<EmbeddedEventStore>;
-    const stats = { ...system.collector.stats(), ...(store.stats ? { transactions: store.stats().transactions, appends: store.stats().appends } : {}) };
+    const writes = store.stats?.();
+    const stats = {
+      ...collector.collector.stats(),
+      ...usage,
+      ...(writes ? { transactions: writes.transactions, threadTransactions: writes.threadTransactions, appends: writes.appends } : {}),
+    };
     void system.stop().then(() => process.send!({ type: 'stopped', stats: { ...stats } } satisfies ChildMessage, () => process.exit(0)));
   });
 }
@@ -139,9 +167,9 @@ async function start(role: 'bare' | 'collector', dataDir: string): Promise<{ chi
   return { child, url };
 }
 
-async function stop(child: ChildProcess): Promise<Record<string, number> | undefined> {
-  const stopped = new Promise<Record<string, number> | undefined>((resolve) => {
-    child.once('message', (message: ChildMessage) => resolve(message.type === 'stopped' ? message.stats : undefined));
+async function stop(child: ChildProcess): Promise<Record<string, number>> {
+  const stopped = new Promise<Record<string, number>>((resolve, reject) => {
+    child.once('message', (message: ChildMessage) => (message.type === 'stopped' ? resolve(message.stats) : reject(new Error('unexpected message'))));
   });
   child.send('stop');
   const stats = await stopped;
@@ -201,10 +229,12 @@ async function main(): Promise<void> {
   const line = (name: string, f: Figures): string =>
     `${name.padEnd(34)} ${fmt(f.rps).padStart(8)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(3)} ms   2xx ${fmt(f.ok)}   other ${f.other}   errors ${f.errors}`;
 
-  process.stdout.write(`collector benchmark: ${SECONDS} s per server, ${CONNECTIONS} connections, ${fmt(CLIENTS)} visitors, POST /collect\n`);
+  process.stdout.write(
+    `collector benchmark: ${SECONDS} s per server, ${CONNECTIONS} connections, ${fmt(CLIENTS)} visitors, POST /collect, services: ${SERVICES === 'all' ? 'all (webalytic start)' : 'collector'}\n`,
+  );
   const bare = await start('bare', dataDir);
   const bareFigures = await load(bare.url, 'bare');
-  await stop(bare.child);
+  const bareStats = await stop(bare.child);
   process.stdout.write(`${line('bare node:http server (204)', bareFigures)}\n`);
 
   const collector = await start('collector', dataDir);
@@ -212,6 +242,9 @@ async function main(): Promise<void> {
   const stats = await stop(collector.child);
   process.stdout.write(`${line('collector (embedded store)', collectorFigures)}\n`);
   process.stdout.write(`ratio: ${((collectorFigures.rps / bareFigures.rps) * 100).toFixed(0)}% of the bare server\n`);
+  const perRequest = (usage: Record<string, number>, f: Figures): string =>
+    `${Math.round((usage.cpuMicros ?? 0) / Math.max(1, f.ok + f.other))} µs CPU per request, event loop ${Math.round((usage.loopUtilisation ?? 0) * 100)}% busy`;
+  process.stdout.write(`cost: bare ${perRequest(bareStats, bareFigures)}; collector ${perRequest(stats, collectorFigures)} (all threads)\n`);
 
   // Every acknowledged hit must be in the store. Requests still in flight when the
   // load stopped may be stored without being counted as acknowledged, never the reverse.
@@ -220,8 +253,12 @@ async function main(): Promise<void> {
   const streams = (db.prepare("SELECT count(DISTINCT stream) AS n FROM events WHERE stream LIKE 'client-%'").get() as { n: number }).n;
   db.close();
   process.stdout.write(`stored: ${fmt(stored)} client events in ${fmt(streams)} streams for ${fmt(collectorFigures.ok)} acknowledged hits`);
-  process.stdout.write(stats ? ` (collector: ${fmt(stats.recorded ?? 0)} recorded, ${fmt(stats.dropped ?? 0)} dropped, ${fmt(stats.failed ?? 0)} failed)\n` : '\n');
-  if (stats?.transactions) process.stdout.write(`group commit: ${fmt(stats.transactions)} transactions, ${((stats.appends ?? 0) / stats.transactions).toFixed(1)} appends each\n`);
+  process.stdout.write(` (collector: ${fmt(stats.recorded ?? 0)} recorded, ${fmt(stats.dropped ?? 0)} dropped, ${fmt(stats.failed ?? 0)} failed)\n`);
+  if (stats.transactions) {
+    process.stdout.write(
+      `group commit: ${fmt(stats.transactions)} transactions (${fmt(stats.threadTransactions ?? 0)} in the writer thread), ${((stats.appends ?? 0) / stats.transactions).toFixed(1)} appends each\n`,
+    );
+  }
   const bar = collectorFigures.rps >= 15_000 && collectorFigures.p99 < 50;
   process.stdout.write(`bar (>= 15,000 hits/s, p99 < 50 ms): ${bar ? 'met' : 'NOT met'}\n`);
   if (stored < collectorFigures.ok) {

@@ -13,7 +13,8 @@ import { propertyCommand } from './commands/property.ts';
 import { readApiCommand } from './commands/read-api.ts';
 import { startCommand } from './commands/start.ts';
 
-const commands: Command[] = [startCommand, collectorCommand, readApiCommand, propertyCommand, projectionsCommand, keysCommand, importCommand, simulateCommand];
+/** Every subcommand, in the order of the help text. */
+export const commands: Command[] = [startCommand, collectorCommand, readApiCommand, propertyCommand, projectionsCommand, keysCommand, importCommand, simulateCommand];
 
 const mainHelp = () => `Usage: webalytic <command> [options]
 

@@ -117,9 +117,17 @@ export async function pingReadStore(store: ReadStore): Promise<void> {
     store.db.prepare('SELECT 1').get();
     return;
   }
-  // The MongoDB store's `db` is the driver's Db (typed unknown at the port): ping when it can.
-  const db = store.db as { command?: unknown } | null;
-  if (db && typeof db.command === 'function') await (db.command as (command: object) => Promise<unknown>).call(db, { ping: 1 });
+  // The MongoDB store's `db` is typed unknown at the port: a driver Db answers `ping`; the
+  // adapters' collection surface (projections/mongodb/db.ts) answers a one-document find.
+  const db = store.db as { command?: unknown; collection?: unknown } | null;
+  if (db && typeof db.command === 'function') {
+    await (db.command as (command: object) => Promise<unknown>).call(db, { ping: 1 });
+  } else if (db && typeof db.collection === 'function') {
+    const collection = (db.collection as (name: string) => { find(filter: object, options: object): { toArray(): Promise<unknown[]> } }).call(db, 'webalytic_readiness');
+    await collection.find({ _id: 'ping' }, { limit: 1 }).toArray();
+  } else {
+    throw new Error('the MongoDB read store offers no way to reach the server');
+  }
 }
 
 /**

@@ -44,7 +44,7 @@ export interface RunningHttpServer {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { config, logger, handlers, app } = options;
-  let active = 0;
+  const open = new Set<ServerResponse>();
   let draining = false;
   let idle: (() => void) | undefined;
 
@@ -61,10 +61,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       connectionsCheckingInterval: 1000,
     },
     (req, res) => {
-      active += 1;
+      open.add(res);
       res.once('close', () => {
-        active -= 1;
-        if (active === 0) idle?.();
+        open.delete(res);
+        if (open.size === 0) idle?.();
       });
       if (draining) res.setHeader('connection', 'close');
       for (const handle of handlers) if (handle(req, res)) return;
@@ -78,16 +78,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    inFlight: () => active,
+    inFlight: () => open.size,
     draining: () => draining,
     async drain(timeoutMs) {
       if (!draining) {
         draining = true;
         server.close();
         server.closeIdleConnections();
+        // Answers still to come end their connection, so clients reconnect elsewhere.
+        for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
       }
-      if (active > 0) {
-        logger.info({ inFlight: active, timeoutMs }, 'waiting for requests in flight');
+      if (open.size > 0) {
+        logger.info({ inFlight: open.size, timeoutMs }, 'waiting for requests in flight');
         const finished = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), timeoutMs);
           idle = () => {
@@ -97,7 +99,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         });
         idle = undefined;
         if (!finished) {
-          const abandoned = active;
+          const abandoned = open.size;
           logger.warn({ abandoned }, 'shutdown deadline reached; cutting the requests still in flight');
           server.closeAllConnections();
           return { completed: false, abandoned };

@@ -46,6 +46,8 @@ export interface RetentionJobOptions {
   /** Time between runs, ms; 0: no timer (runOnce only). */
   intervalMs: number;
   now?: () => number;
+  /** Called after every completed pass (tests wait on it). */
+  onRun?: (run: RetentionRun) => void;
 }
 
 export interface RetentionJob {
@@ -168,10 +170,15 @@ export function startRetentionJob(options: RetentionJobOptions): RetentionJob {
 
   function runOnce(): Promise<RetentionRun> {
     const previous = running ?? Promise.resolve(undefined);
-    const next = previous.then(
-      () => pass(),
-      () => pass(),
-    );
+    const next = previous
+      .then(
+        () => pass(),
+        () => pass(),
+      )
+      .then((run) => {
+        options.onRun?.(run);
+        return run;
+      });
     running = next;
     const clear = (): void => {
       if (running === next) running = undefined;

@@ -1,10 +1,11 @@
 // The projection registry: which version of each projection serves reads, which runner
 // holds each version's lease, which versions have storage, and the runners' last status.
 // It lives in the read store beside the read models; each store kind implements it
-// (registry-embedded.ts now; a MongoDB one can be added behind the same interface).
+// (registry-embedded.ts, mongodb/registry.ts).
 import type { ReadStore } from '../storage/readstore/port.ts';
 import type { ProjectionStatus } from './status.ts';
 import { createEmbeddedRegistry } from './registry-embedded.ts';
+import { createMongoRegistry } from './mongodb/registry.ts';
 
 export interface Lease {
   owner: string;
@@ -55,8 +56,8 @@ export function registryFor(store: ReadStore): ProjectionRegistry {
         registry = createEmbeddedRegistry(store);
         break;
       case 'mongodb':
-        // The MongoDB registry (leases, active versions, status as documents) is added with the MongoDB read store.
-        throw new Error('the projection registry on MongoDB is not implemented yet');
+        registry = createMongoRegistry(store);
+        break;
     }
     registries.set(store, registry);
   }

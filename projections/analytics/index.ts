@@ -4,6 +4,7 @@
 // `createAnalyticsQueries(store, version)`.
 import type { Projection } from '../projection.ts';
 import { openEmbeddedAnalyticsSink } from './embedded-sink.ts';
+import { openMongoAnalyticsSink } from '../mongodb/analytics-sink.ts';
 
 export const ANALYTICS_PROJECTION_NAME = 'analytics';
 /** Bump when the model's formulas or the storage change: the runner rebuilds a new version beside the serving one. */
@@ -38,8 +39,16 @@ export function createAnalyticsProjection(options: AnalyticsProjectionOptions = 
           sessionCacheSize: options.sessionCacheSize,
         });
       }
-      // The MongoDB sink (projections/mongodb/) plugs in here with the MongoDB read store.
-      throw new Error('analytics projection: no sink for the MongoDB read store yet');
+      // MongoDB: the same batch, written by projections/mongodb/analytics-sink.ts.
+      return openMongoAnalyticsSink(store, {
+        name: ANALYTICS_PROJECTION_NAME,
+        version,
+        logger,
+        clock,
+        realtimeWindowMinutes: options.realtimeWindowMinutes ?? 60,
+        deviceCacheSize: options.deviceCacheSize,
+        sessionCacheSize: options.sessionCacheSize,
+      });
     },
   };
 }

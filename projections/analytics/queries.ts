@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { ReadStore } from '../../storage/readstore/port.ts';
 import { CUSTOM_METRIC, isCustomDimension, STANDARD_DIMENSIONS } from './dimensions.ts';
 import { createEmbeddedReadSource } from './queries-embedded.ts';
+import { createMongoReadSource } from '../mongodb/analytics-source.ts';
 import { BASE_METRICS, METRIC_COUNT, MICRO_METRICS, MILLISECOND_METRICS, type BaseMetric } from './metrics.ts';
 import { daysBetween } from './local-time.ts';
 
@@ -399,5 +400,6 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
 /** The queries of one stored version of the analytics projection (see the registry's active version). */
 export function createAnalyticsQueries(store: ReadStore, version: number): AnalyticsQueries {
   if (store.kind === 'embedded') return createAnalyticsQueriesFrom(createEmbeddedReadSource(store, 'analytics', version));
-  throw new Error('analytics queries: no MongoDB read source yet');
+  // MongoDB: the same queries over aggregation pipelines (projections/mongodb/analytics-source.ts).
+  return createAnalyticsQueriesFrom(createMongoReadSource(store, 'analytics', version));
 }

@@ -100,6 +100,11 @@ const PAGE_SIZE = 512;
 const SCAN_WINDOW = 65_536;
 /** A very large queue is split over several transactions to bound one commit's pause. */
 const MAX_OPS_PER_TRANSACTION = 4096;
+/**
+ * Batches the writer thread holds at once: it commits one while the next waits in its
+ * queue, so it never idles for a round trip to this thread; the rest waits here, growing.
+ */
+const MAX_BATCHES_IN_THREAD = 2;
 /** In 'auto' mode, the writer thread starts after this many appends (a busy store, not a one-off). */
 export const AUTO_THREAD_AFTER_APPENDS = 1000;
 /** truncateBefore deletes in windows of this many positions, one transaction each, yielding between. */
@@ -128,8 +133,10 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   let closed = false;
   let queue: Pending[] = [];
   let flushScheduled = false;
-  /** Settles when the batch in the writer thread is answered; the next batch waits for it. */
-  let inFlight: Promise<void> | undefined;
+  /** Batches sent to the writer thread and not yet answered. */
+  let inFlight = 0;
+  /** Settles when the last batch sent is answered (the thread answers in order). */
+  let lastSent: Promise<void> = Promise.resolve();
   let thread: WriterThread | undefined;
   /** The thread could not start: 'auto' writes inline from then on, 'thread' fails writes with this. */
   let threadFailure: Error | undefined;
@@ -165,8 +172,8 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   /** Runs on setImmediate, so every write queued in the same turn joins one transaction. */
   function flush(): void {
     flushScheduled = false;
-    // While the thread commits a batch the queue grows; it is sent when the answer comes.
-    if (inFlight !== undefined || queue.length === 0 || !db.open) return;
+    // While the thread is busy the queue grows; it is sent when an answer comes.
+    if (inFlight >= MAX_BATCHES_IN_THREAD || queue.length === 0 || !db.open) return;
     if (useThread()) {
       if (threadFailure !== undefined) {
         failBatch(takeBatch(), threadFailure);
@@ -216,14 +223,15 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   function sendToThread(writer: WriterThread): void {
     const batch = takeBatch();
     const operations = batch.map((pending) => pending.operation);
-    inFlight = writer.write(operations, clock()).then(
+    inFlight += 1;
+    lastSent = writer.write(operations, clock()).then(
       (result) => {
-        inFlight = undefined;
+        inFlight -= 1;
         settle(batch, result, true);
         if (queue.length > 0) scheduleFlush();
       },
       (error: unknown) => {
-        inFlight = undefined;
+        inFlight -= 1;
         failBatch(batch, error);
         if (queue.length > 0) scheduleFlush();
       },
@@ -537,7 +545,7 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
       closed = true;
       // Queued writes are committed (and acknowledged) before the file closes: the batch
       // in the thread first, then what is left, here (the thread is idle by then).
-      while (inFlight !== undefined) await inFlight;
+      while (inFlight > 0) await lastSent;
       while (queue.length > 0 && db.open) commitInline(takeBatch());
       if (thread !== undefined) {
         const stopping = thread;

@@ -53,21 +53,55 @@ export function validateAppend(stream: string, events: EventToAppend[]): { data:
       throw new InvalidAppendError(`events[${i}].type`, 'must be a string of 1 to 200 characters');
     }
     const data = toJson(event.data, `events[${i}].data`);
-    const metadata = toJson(event.metadata ?? {}, `events[${i}].metadata`);
+    const metadata = event.metadata === undefined ? '{}' : toJson(event.metadata, `events[${i}].metadata`);
     if (event.metadata !== undefined && (typeof event.metadata !== 'object' || event.metadata === null || Array.isArray(event.metadata))) {
       throw new InvalidAppendError(`events[${i}].metadata`, 'must be a JSON object');
     }
-    if (Buffer.byteLength(data) + Buffer.byteLength(metadata) > MAX_EVENT_BYTES) {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: only long texts need counting.
+    if ((data.length + metadata.length) * 3 > MAX_EVENT_BYTES && Buffer.byteLength(data) + Buffer.byteLength(metadata) > MAX_EVENT_BYTES) {
       throw new InvalidAppendError(`events[${i}]`, `data and metadata must be at most ${MAX_EVENT_BYTES} bytes of JSON`);
     }
     return { data, metadata };
   });
 }
 
-/** JSON.stringify accepts values it cannot round-trip (undefined, NaN, functions, cycles): refuse them. */
+/**
+ * JSON.stringify accepts values it cannot round-trip (undefined, NaN, functions, cycles):
+ * refuse them. The check runs on every event of the hot path, so it first walks the value
+ * without building field paths; only a refused value is walked again to name the field.
+ */
 function toJson(value: unknown, field: string): string {
-  checkJson(value, field, 0);
+  if (!isJson(value, 0)) checkJson(value, field, 0);
   return JSON.stringify(value);
+}
+
+/** The same rules as checkJson, as a yes/no without allocations. */
+function isJson(value: unknown, depth: number): boolean {
+  if (depth > 64) return false;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          // A hole is skipped, as checkJson's forEach does.
+          if (!isJson(item, depth + 1) && (item !== undefined || i in value)) return false;
+        }
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) if (!isJson(record[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 function checkJson(value: unknown, field: string, depth: number): void {

@@ -1,5 +1,5 @@
 // Chooses the read store from the configuration: the embedded SQLite file under the data
-// dir by default; MongoDB when MONGODB_URL is set (added with the MongoDB adapter).
+// dir by default; MongoDB (a replica set) when MONGODB_URL is set.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../platform/config.ts';
@@ -11,7 +11,9 @@ export const EMBEDDED_READ_MODELS_FILE = 'readmodels.sqlite';
 
 export async function openReadStore(config: Pick<Config, 'WEBALYTIC_DATA_DIR' | 'MONGODB_URL'>, logger: Logger): Promise<ReadStore> {
   if (config.MONGODB_URL) {
-    throw new Error('MONGODB_URL is set, but the MongoDB read store is not implemented yet; unset MONGODB_URL to use the embedded read store');
+    // Imported only here: without MONGODB_URL the driver is not even loaded.
+    const { openMongoReadStore } = await import('./mongodb.ts');
+    return openMongoReadStore({ url: config.MONGODB_URL, logger });
   }
   mkdirSync(config.WEBALYTIC_DATA_DIR, { recursive: true });
   const file = join(config.WEBALYTIC_DATA_DIR, EMBEDDED_READ_MODELS_FILE);

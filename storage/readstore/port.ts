@@ -3,6 +3,7 @@
 // store kind (SQL on the embedded store, update documents and pipelines on MongoDB),
 // and both must give the same numbers (the projection contract suites pin that).
 import type Database from 'better-sqlite3';
+import type { MongoDbLike, MongoSession } from '../../projections/mongodb/db.ts';
 
 export interface EmbeddedReadStore {
   readonly kind: 'embedded';
@@ -14,9 +15,13 @@ export interface EmbeddedReadStore {
 export interface MongoReadStore {
   readonly kind: 'mongodb';
   /** The subset of the driver's `Db` the adapters use (see projections/mongodb/db.ts): a real driver Db, or the mingo-backed executor in tests. */
-  readonly db: unknown;
-  /** Runs `work` in a MongoDB transaction when the deployment supports it (a replica set). */
-  withTransaction<T>(work: (session: unknown) => Promise<T>): Promise<T>;
+  readonly db: MongoDbLike;
+  /**
+   * Runs `work` in one MongoDB transaction (a replica set is required): committed when it
+   * resolves, aborted when it throws, and run again on a transient error (a write conflict),
+   * so `work` must only issue writes, passing `{ session }` to each.
+   */
+  withTransaction<T>(work: (session: MongoSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

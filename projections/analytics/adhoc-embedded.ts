@@ -1,0 +1,404 @@
+// Ad-hoc reads of the analytics read model on the embedded store: what the stats query
+// needs beyond the rollup reports of queries-embedded.ts.
+//
+// - Session-document aggregates: any combination of session-level dimensions (the
+//   session dimensions, session-scoped cd<N>, the session's day and start hour and the
+//   week / month / weekday of its day), filtered by a dimension filter tree compiled to
+//   SQL, with every base metric summed from the documents and users counted exactly.
+// - Session scans: the documents of a range that pass a session-level filter, for the
+//   hit-level evaluation that reads the raw hits (read-api/routes/query/).
+// - Exact users over a set of dimension values (a filtered rollup report's total) and
+//   per week / month / weekday.
+// - The session list, first day with data, the property info the projection folded, and
+//   the clients active in a realtime window.
+//
+// Dimension names here are the analytics ones ('cd3', not 'customDimension3'); every name
+// that reaches SQL text is checked against the catalogues first, values are parameters.
+import type Database from 'better-sqlite3';
+import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
+import type { DimensionCondition, DimensionFilter } from './adhoc-filter.ts';
+import { CUSTOM_DIMENSION, isHitDimension, isSessionDimension } from './dimensions.ts';
+import { q, tablesOf } from './embedded-schema.ts';
+import { sessionColumnList, sessionOfRow } from './embedded-sessions.ts';
+import { BASE_METRICS, METRIC_COUNT, type BaseMetric } from './metrics.ts';
+import type { SessionDoc } from './model.ts';
+import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
+
+/** Dimensions from the calendar: the session's day and start hour (property time zone). */
+export const TIME_DIMENSIONS = ['date', 'hour', 'dayOfWeek', 'week', 'month'] as const;
+export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
+export const isTimeDimension = (name: string): name is TimeDimension => (TIME_DIMENSIONS as readonly string[]).includes(name);
+
+const isCustomName = (name: string): boolean => {
+  const m = CUSTOM_DIMENSION.exec(name);
+  return m !== null && Number(m[1]) <= 200;
+};
+
+// ---- calendar values (JS and SQL give the same strings) ----------------------------
+
+const dayTime = (day: string): Date => new Date(`${day}T00:00:00Z`);
+
+/** '0' (Sunday) .. '6' (Saturday), as GA's ga:dayOfWeek. */
+export const dayOfWeekOf = (day: string): string => String(dayTime(day).getUTCDay());
+
+/** The ISO 8601 week of a day, 'YYYY-Www' (weeks start on Monday; week 1 holds the year's first Thursday). */
+export function isoWeekOf(day: string): string {
+  const date = dayTime(day);
+  const weekday = (date.getUTCDay() + 6) % 7; // Monday 0
+  const thursday = new Date(date.getTime() + (3 - weekday) * 86_400_000);
+  const year = thursday.getUTCFullYear();
+  const week = 1 + Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * 86_400_000));
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+/** A time dimension's value from the session's day (and start hour for 'hour'). */
+export function timeValueOf(dimension: TimeDimension, day: string, hour: string): string {
+  switch (dimension) {
+    case 'date':
+      return day;
+    case 'hour':
+      return hour;
+    case 'dayOfWeek':
+      return dayOfWeekOf(day);
+    case 'week':
+      return isoWeekOf(day);
+    case 'month':
+      return day.slice(0, 7);
+  }
+}
+
+/** SQL of a calendar value computed from a `day` column expression. */
+function dayExpr(dimension: Exclude<TimeDimension, 'hour'>, day: string): string {
+  switch (dimension) {
+    case 'date':
+      return day;
+    case 'dayOfWeek':
+      return `strftime('%w', ${day})`;
+    case 'week':
+      return `strftime('%G-W%V', ${day})`;
+    case 'month':
+      return `substr(${day}, 1, 7)`;
+  }
+}
+
+/** The SQL of a session-level dimension over the sessions table; undefined when the dimension is not session-level. */
+export function sessionLevelExpr(dimension: string): string | undefined {
+  if (isSessionDimension(dimension)) return q(dimension);
+  if (dimension === 'hour') return 'hour';
+  if (isTimeDimension(dimension)) return dayExpr(dimension, 'day');
+  // Session-scoped cd<N> (the caller knows the scope); absent → NULL.
+  if (isCustomName(dimension)) return `json_extract(doc, '$.cds.${dimension}')`;
+  return undefined;
+}
+
+// ---- filters as SQL ---------------------------------------------------------------
+
+/** Compiled patterns by source text, for the SQL function `webalytic_matches(pattern, value)`. */
+const patternsByDb = new WeakMap<Database.Database, Map<string, RegExp>>();
+
+function patternRegistry(db: Database.Database): Map<string, RegExp> {
+  let registry = patternsByDb.get(db);
+  if (registry === undefined) {
+    const patterns = new Map<string, RegExp>();
+    registry = patterns;
+    patternsByDb.set(db, patterns);
+    // Only patterns registered by a query (compiled and checked by the caller) ever run.
+    db.function('webalytic_matches', { deterministic: true }, (pattern: unknown, value: unknown) =>
+      typeof pattern === 'string' && typeof value === 'string' && patterns.get(pattern)?.test(value) === true ? 1 : 0,
+    );
+  }
+  return registry;
+}
+
+interface SqlParts {
+  sql: string;
+  params: unknown[];
+}
+
+/** The SQL of one condition on the value expression `expr`. */
+function conditionSql(condition: DimensionCondition, expr: string, params: unknown[], patterns: Map<string, RegExp>): string {
+  const { values } = condition;
+  const any = (parts: string[]): string => (parts.length === 0 ? '0' : `(${parts.join(' OR ')})`);
+  switch (condition.op) {
+    case 'is':
+      params.push(JSON.stringify(values));
+      return `${expr} IN (SELECT value FROM json_each(?))`;
+    case 'is_not':
+      params.push(JSON.stringify(values));
+      return `${expr} NOT IN (SELECT value FROM json_each(?))`;
+    case 'contains':
+    case 'not_contains': {
+      const parts = values.map((v) => {
+        params.push(v);
+        return `instr(${expr}, ?) > 0`;
+      });
+      return condition.op === 'contains' ? any(parts) : `NOT ${any(parts)}`;
+    }
+    case 'starts_with':
+      return any(
+        values.map((v) => {
+          params.push(v, v);
+          return `substr(${expr}, 1, length(?)) = ?`;
+        }),
+      );
+    case 'matches':
+      return any(
+        values.map((v, i) => {
+          const regex = condition.regexes?.[i];
+          if (regex === undefined) throw new Error(`filters: the pattern "${v}" was not compiled`);
+          if (patterns.size > 1000) patterns.clear();
+          patterns.set(v, regex);
+          params.push(v);
+          return `webalytic_matches(?, ${expr})`;
+        }),
+      );
+  }
+}
+
+/**
+ * A session-level filter as SQL over the sessions table. Hit dimensions (and hit-scoped
+ * cd<N> when `hitScoped` says so) are conditions on the values the session's hits had:
+ * a positive condition holds when one of them matches, a negative one when none matches
+ * the positive form (`is_not /a`: the session never viewed /a).
+ */
+function filterSql(filter: DimensionFilter, params: unknown[], patterns: Map<string, RegExp>, hitScoped: (dimension: string) => boolean): string {
+  if ('and' in filter) return filter.and.length === 0 ? '1' : `(${filter.and.map((f) => filterSql(f, params, patterns, hitScoped)).join(' AND ')})`;
+  if ('or' in filter) return filter.or.length === 0 ? '0' : `(${filter.or.map((f) => filterSql(f, params, patterns, hitScoped)).join(' OR ')})`;
+  if ('not' in filter) return `(NOT ${filterSql(filter.not, params, patterns, hitScoped)})`;
+  const { condition } = filter;
+  const { dimension } = condition;
+  if (isHitDimension(dimension) || (isCustomName(dimension) && hitScoped(dimension))) {
+    const negative = condition.op === 'is_not' || condition.op === 'not_contains';
+    const positive: DimensionCondition = negative ? { ...condition, op: condition.op === 'is_not' ? 'is' : 'contains' } : condition;
+    const inner = conditionSql(positive, 'value', params, patterns);
+    const exists = `EXISTS (SELECT 1 FROM json_each(doc, '$.hitValues.${dimension}') WHERE ${inner})`;
+    return negative ? `(NOT ${exists})` : exists;
+  }
+  const expr = sessionLevelExpr(dimension);
+  if (expr === undefined) throw new Error(`filters: "${dimension}" is not a dimension of session documents`);
+  // A custom dimension the session never had is not reported under it, negated or not.
+  const guard = isCustomName(dimension) ? `${expr} IS NOT NULL AND ` : '';
+  return `(${guard}${conditionSql(condition, expr, params, patterns)})`;
+}
+
+/** Conditions on a session's own metrics (stored units), for the session list. */
+export interface SessionMetricCondition {
+  metric: BaseMetric;
+  op: 'gt' | 'lt' | 'gte' | 'lte' | 'eq';
+  /** In stored units (ms, millionths). */
+  value: number;
+}
+
+const METRIC_OPERATORS = { gt: '>', lt: '<', gte: '>=', lte: '<=', eq: '=' } as const;
+
+// ---- the source ---------------------------------------------------------------------
+
+export interface SessionAggregateRequest {
+  property: string;
+  from: string;
+  to: string;
+  /** Session-level dimensions (see sessionLevelExpr); [] for one total row. */
+  dimensions: string[];
+  filter?: DimensionFilter | undefined;
+  /** cm<N> names to sum. */
+  customMetrics: string[];
+  /** cd<N> names that are hit-scoped for this property (conditions on them look at the hits). */
+  hitScoped?: ReadonlySet<string>;
+}
+
+export interface SessionAggregateRow {
+  values: string[];
+  /** Σ base metrics in stored units, BASE_METRICS order. */
+  stored: number[];
+  custom: Record<string, number>;
+  users: number;
+}
+
+export interface SessionScanRequest {
+  property: string;
+  from: string;
+  to: string;
+  filter?: DimensionFilter | undefined;
+  hitScoped?: ReadonlySet<string>;
+}
+
+export interface SessionListRequest extends SessionScanRequest {
+  metricConditions?: SessionMetricCondition[];
+  limit: number;
+  offset: number;
+}
+
+export interface EmbeddedAdhocSource {
+  /** The property as the projection knows it (time zone, custom dimension scopes); undefined before its events were seen. */
+  propertyInfo(property: string): PropertyInfo | undefined;
+  /** The first day with data; undefined when there is none. */
+  firstDay(property: string): string | undefined;
+  /** Σ over the session documents grouped by session-level dimensions, with exact users per group and in total. */
+  aggregateSessions(request: SessionAggregateRequest): { rows: SessionAggregateRow[]; users: number };
+  countSessions(request: SessionScanRequest): number;
+  /** The documents, in (day, id) order; lazily. */
+  scanSessions(request: SessionScanRequest): Iterable<SessionDoc>;
+  /**
+   * Distinct users over the given values of one dimension: a standard or cd<N> dimension
+   * (users as the rollup reports count them per value) or a time dimension.
+   */
+  usersOfValues(property: string, from: string, to: string, dimension: string, values: readonly string[]): number;
+  /** Distinct users per value of a calendar dimension of the day (date, week, month, dayOfWeek). */
+  usersByDay(property: string, from: string, to: string, dimension: Exclude<TimeDimension, 'hour'>): Map<string, number>;
+  /** Newest first. */
+  listSessions(request: SessionListRequest): { total: number; sessions: SessionDoc[] };
+  /** Clients with activity in minutes [fromMinute, toMinute] (epoch minutes). */
+  realtimeClients(property: string, fromMinute: number, toMinute: number): string[];
+}
+
+export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string, version: number): EmbeddedAdhocSource {
+  const db = store.db;
+  const t = tablesOf(name, version);
+  const patterns = patternRegistry(db);
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string): Database.Statement => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      if (statements.size > 500) statements.clear();
+      statements.set(sql, (statement = db.prepare(sql)));
+    }
+    return statement;
+  };
+  const rows = (sql: string, params: unknown[]): unknown[][] => prepare(sql).raw(true).all(...params) as unknown[][];
+  const sessions = q(t.sessions);
+  const range = 'property = ? AND day BETWEEN ? AND ?';
+
+  /** WHERE clause and parameters of a session scan. */
+  const whereOf = (request: SessionScanRequest, extra: string[] = []): SqlParts => {
+    const params: unknown[] = [request.property, request.from, request.to];
+    const parts = [range, ...extra];
+    const hitScoped = request.hitScoped ?? new Set<string>();
+    if (request.filter !== undefined) parts.push(filterSql(request.filter, params, patterns, (d) => hitScoped.has(d)));
+    return { sql: parts.join(' AND '), params };
+  };
+
+  const metricSums = BASE_METRICS.map((_, i) => `SUM(json_extract(doc, '$.totals[${i}]'))`).join(', ');
+
+  return {
+    propertyInfo(property) {
+      const [row] = rows(`SELECT info FROM ${q(t.properties)} WHERE id = ?`, [property]);
+      if (row === undefined) return undefined;
+      return propertyInfoSchema.parse(JSON.parse(String(row[0])));
+    },
+
+    firstDay(property) {
+      const [row] = rows(`SELECT MIN(day) FROM ${q(t.daily)} WHERE property = ? AND dimension = ''`, [property]);
+      const day = row?.[0];
+      return typeof day === 'string' ? day : undefined;
+    },
+
+    aggregateSessions(request) {
+      const exprs = request.dimensions.map((d) => {
+        const expr = sessionLevelExpr(d);
+        if (expr === undefined) throw new Error(`dimensions: "${d}" is not a session-level dimension`);
+        return expr;
+      });
+      for (const m of request.customMetrics) if (!/^cm[1-9][0-9]{0,2}$/.test(m)) throw new Error(`metrics: "${m}" is not a custom metric`);
+      // A custom dimension without a value is not reported under it.
+      const present = request.dimensions.filter(isCustomName).map((d) => `${sessionLevelExpr(d)!} IS NOT NULL`);
+      const where = whereOf(request, present);
+      const customSums = request.customMetrics.map((m) => `SUM(json_extract(doc, '$.custom.${m}'))`);
+      const select = [...exprs, 'COUNT(DISTINCT client)', metricSums, ...customSums].join(', ');
+      const group = exprs.length === 0 ? '' : ` GROUP BY ${exprs.map((_, i) => i + 1).join(', ')}`;
+      const found = rows(`SELECT ${select} FROM ${sessions} WHERE ${where.sql}${group}`, where.params);
+      const n = exprs.length;
+      const out: SessionAggregateRow[] = [];
+      for (const row of found) {
+        const users = Number(row[n] ?? 0);
+        if (users === 0) continue; // the empty group of an aggregate without GROUP BY
+        const stored = new Array<number>(METRIC_COUNT);
+        for (let i = 0; i < METRIC_COUNT; i++) stored[i] = Number(row[n + 1 + i] ?? 0);
+        const custom: Record<string, number> = {};
+        request.customMetrics.forEach((m, k) => {
+          const amount = Number(row[n + 1 + METRIC_COUNT + k] ?? 0);
+          if (amount !== 0) custom[m] = amount;
+        });
+        out.push({ values: row.slice(0, n).map((v) => String(v)), stored, custom, users });
+      }
+      const [total] = rows(`SELECT COUNT(DISTINCT client) FROM ${sessions} WHERE ${where.sql}`, where.params);
+      return { rows: out, users: Number(total?.[0] ?? 0) };
+    },
+
+    countSessions(request) {
+      const where = whereOf(request);
+      const [row] = rows(`SELECT COUNT(*) FROM ${sessions} WHERE ${where.sql}`, where.params);
+      return Number(row?.[0] ?? 0);
+    },
+
+    *scanSessions(request) {
+      const where = whereOf(request);
+      const statement = prepare(`SELECT ${sessionColumnList} FROM ${sessions} WHERE ${where.sql} ORDER BY day, id`).raw(true);
+      for (const row of statement.iterate(...where.params) as IterableIterator<unknown[]>) yield sessionOfRow(row);
+    },
+
+    usersOfValues(property, from, to, dimension, values) {
+      const list = JSON.stringify(values);
+      const inList = 'IN (SELECT value FROM json_each(?))';
+      let sql: string;
+      let params: unknown[];
+      if (dimension === 'hour') {
+        sql = `SELECT COUNT(DISTINCT client) FROM ${sessions} WHERE ${range} AND hour ${inList}`;
+        params = [property, from, to, list];
+      } else if (isTimeDimension(dimension)) {
+        sql = `SELECT COUNT(DISTINCT client) FROM ${q(t.userDays)} WHERE ${range} AND ${dayExpr(dimension, 'day')} ${inList}`;
+        params = [property, from, to, list];
+      } else if (isSessionDimension(dimension)) {
+        sql = `SELECT COUNT(DISTINCT client) FROM ${sessions} WHERE ${range} AND ${q(dimension)} ${inList}`;
+        params = [property, from, to, list];
+      } else if (isHitDimension(dimension) || isCustomName(dimension)) {
+        // As the rollup reports count users per value: the values the session's hits had, and session-scoped cd<N> values.
+        const hitValues = `SELECT s.client AS client FROM ${sessions} s, json_each(s.doc, '$.hitValues.${dimension}') j WHERE s.${range} AND j.value ${inList}`;
+        if (isHitDimension(dimension)) {
+          sql = `SELECT COUNT(DISTINCT client) FROM (${hitValues})`;
+          params = [property, from, to, list];
+        } else {
+          const sessionValues = `SELECT client FROM ${sessions} WHERE ${range} AND json_extract(doc, '$.cds.${dimension}') ${inList}`;
+          sql = `SELECT COUNT(DISTINCT client) FROM (${sessionValues} UNION ALL ${hitValues})`;
+          params = [property, from, to, list, property, from, to, list];
+        }
+      } else throw new Error(`dimension: "${dimension}" has no users per value`);
+      const [row] = rows(sql, params);
+      return Number(row?.[0] ?? 0);
+    },
+
+    usersByDay(property, from, to, dimension) {
+      const expr = dayExpr(dimension, 'day');
+      const out = new Map<string, number>();
+      for (const row of rows(`SELECT ${expr}, COUNT(DISTINCT client) FROM ${q(t.userDays)} WHERE ${range} GROUP BY 1`, [property, from, to])) {
+        out.set(String(row[0]), Number(row[1]));
+      }
+      return out;
+    },
+
+    listSessions(request) {
+      const extra: string[] = [];
+      const metricParams: unknown[] = [];
+      for (const condition of request.metricConditions ?? []) {
+        const index = BASE_METRICS.indexOf(condition.metric);
+        if (index === -1) throw new Error(`filters: "${condition.metric}" is not a base metric`);
+        extra.push(`json_extract(doc, '$.totals[${index}]') ${METRIC_OPERATORS[condition.op]} ?`);
+        metricParams.push(condition.value);
+      }
+      // The metric conditions come after the range in the clause, before the filter tree.
+      const base = whereOf({ ...request, filter: undefined }, extra);
+      const params = [...base.params, ...metricParams];
+      let sql = base.sql;
+      if (request.filter !== undefined) {
+        const hitScoped = request.hitScoped ?? new Set<string>();
+        sql += ` AND ${filterSql(request.filter, params, patterns, (d) => hitScoped.has(d))}`;
+      }
+      const [count] = rows(`SELECT COUNT(*) FROM ${sessions} WHERE ${sql}`, params);
+      const found = rows(`SELECT ${sessionColumnList} FROM ${sessions} WHERE ${sql} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`, [...params, request.limit, request.offset]);
+      return { total: Number(count?.[0] ?? 0), sessions: found.map((row) => sessionOfRow(row)) };
+    },
+
+    realtimeClients(property, fromMinute, toMinute) {
+      return rows(`SELECT DISTINCT client FROM ${q(t.realtime)} WHERE property = ? AND minute BETWEEN ? AND ?`, [property, fromMinute, toMinute]).map((row) => String(row[0]));
+    },
+  };
+}

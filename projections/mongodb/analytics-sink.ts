@@ -1,0 +1,215 @@
+// The analytics sink on MongoDB: the same store-agnostic batch as the embedded sink
+// (analytics/process-batch.ts), written as `$inc` upserts for the rollups (one per row
+// touched by the batch), replaceOne upserts for session documents, realtime rows and
+// property infos, `$max` upserts for user-days, and the checkpoint, all in ONE
+// transaction (store.withTransaction). The transaction's callback only sends writes
+// computed beforehand, so the driver may run it again after a transient error.
+import type { Logger } from '../../platform/logger.ts';
+import type { Position, RecordedEvent } from '../../storage/eventstore/port.ts';
+import type { MongoReadStore } from '../../storage/readstore/port.ts';
+import type { RollupRow } from '../analytics/batch.ts';
+import { BASE_METRICS } from '../analytics/metrics.ts';
+import type { SessionDoc } from '../analytics/model.ts';
+import { processBatch, type BatchOutput, type SessionKey } from '../analytics/process-batch.ts';
+import { propertyInfoSchema, type PropertyInfo } from '../analytics/property-info.ts';
+import { createDeviceParser } from '../analytics/user-agent.ts';
+import type { ProjectionSink } from '../projection.ts';
+import { collectionsOf, createIndexes, dropCollections, sessionId, sessionOfStored, storedSession, type AnalyticsCollections } from './analytics-schema.ts';
+import { dropCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
+import { keyId, type MongoWriteOp } from './db.ts';
+
+export interface MongoAnalyticsSinkOptions {
+  name: string;
+  version: number;
+  logger: Logger;
+  /** Wall clock: realtime rows older than the window are neither written nor kept. */
+  clock: () => number;
+  realtimeWindowMinutes: number;
+  deviceCacheSize?: number | undefined;
+  /** Session documents kept in memory between batches. Default 5,000. */
+  sessionCacheSize?: number | undefined;
+}
+
+/** `$inc` of a rollup row's non-zero metrics (m.<metric>) and custom metrics (c.cm<N>); undefined when all are 0. */
+function increments(row: RollupRow): { [path: string]: number } | undefined {
+  let inc: { [path: string]: number } | undefined;
+  for (let i = 0; i < BASE_METRICS.length; i++) {
+    const v = row.metrics[i]!;
+    if (v !== 0) (inc ??= {})[`m.${BASE_METRICS[i]!}`] = v;
+  }
+  if (row.custom !== undefined) {
+    for (const metric in row.custom) {
+      const v = row.custom[metric]!;
+      if (v !== 0) (inc ??= {})[`c.${metric}`] = v;
+    }
+  }
+  return inc;
+}
+
+interface Writes {
+  collection: keyof AnalyticsCollections;
+  ops: MongoWriteOp[];
+}
+
+/** The batch's writes per collection (empty lists left out: the driver refuses an empty bulk). */
+function writesOf(output: BatchOutput, pruneBeforeMinute: number | undefined): Writes[] {
+  const { accumulator } = output;
+  const daily: MongoWriteOp[] = [];
+  for (const row of accumulator.dailyRows()) {
+    const inc = increments(row);
+    if (inc === undefined) continue;
+    daily.push({
+      updateOne: {
+        filter: { _id: keyId(row.property, row.dimension, row.period, row.value) },
+        update: { $setOnInsert: { property: row.property, dimension: row.dimension, day: row.period, value: row.value }, $inc: inc },
+        upsert: true,
+      },
+    });
+  }
+  const hourly: MongoWriteOp[] = [];
+  for (const row of accumulator.hourlyRows.values()) {
+    const inc = increments(row);
+    if (inc === undefined) continue;
+    hourly.push({ updateOne: { filter: { _id: keyId(row.property, row.period) }, update: { $setOnInsert: { property: row.property, hour: row.period }, $inc: inc }, upsert: true } });
+  }
+  const sessions: MongoWriteOp[] = output.sessions.map((doc) => {
+    const stored = storedSession(doc);
+    return { replaceOne: { filter: { _id: stored['_id'] }, replacement: stored, upsert: true } };
+  });
+  const userDays: MongoWriteOp[] = [];
+  for (const row of accumulator.userDays.values()) {
+    userDays.push({
+      updateOne: {
+        filter: { _id: keyId(row.property, row.day, row.client) },
+        update: { $setOnInsert: { property: row.property, day: row.day, client: row.client }, $max: { newUser: row.newUser ? 1 : 0 } },
+        upsert: true,
+      },
+    });
+  }
+  const realtime: MongoWriteOp[] = [];
+  for (const row of accumulator.realtimeRows.values()) {
+    const _id = keyId(row.property, row.minute, row.client);
+    realtime.push({ replaceOne: { filter: { _id }, replacement: { _id, ...row }, upsert: true } });
+  }
+  if (pruneBeforeMinute !== undefined) realtime.push({ deleteMany: { filter: { minute: { $lt: pruneBeforeMinute } } } });
+  const properties: MongoWriteOp[] = [...output.properties.values()].map((info) => ({
+    replaceOne: { filter: { _id: info.id }, replacement: { _id: info.id, info: { ...info } }, upsert: true },
+  }));
+  const all: Writes[] = [
+    { collection: 'daily', ops: daily },
+    { collection: 'hourly', ops: hourly },
+    { collection: 'sessions', ops: sessions },
+    { collection: 'userDays', ops: userDays },
+    { collection: 'realtime', ops: realtime },
+    { collection: 'properties', ops: properties },
+  ];
+  return all.filter((w) => w.ops.length > 0);
+}
+
+export async function openMongoAnalyticsSink(store: MongoReadStore, options: MongoAnalyticsSinkOptions): Promise<ProjectionSink> {
+  const { db } = store;
+  const { name, version, clock } = options;
+  const logger = options.logger.child({ sink: 'analytics-mongodb', version });
+  const c = collectionsOf(name, version);
+  // Read models and checkpoint commit together, so documents without a checkpoint can only
+  // be what an interrupted drop left: start such a version from empty collections.
+  if ((await readCheckpoint(db, name, version)) === undefined) await dropCollections(db, c);
+  await createIndexes(db, c);
+  const windowMs = options.realtimeWindowMinutes * 60_000;
+  const device = createDeviceParser(options.deviceCacheSize);
+
+  const loadProperties = async (): Promise<Map<string, PropertyInfo>> => {
+    const map = new Map<string, PropertyInfo>();
+    for (const doc of await db.collection(c.properties).find({}).toArray()) {
+      const info = propertyInfoSchema.parse(doc['info']);
+      map.set(info.id, info);
+    }
+    return map;
+  };
+  // The committed property infos; only replaced after a commit.
+  let properties = await loadProperties();
+  // Recently written session documents, least recently used first; committed state only
+  // (a batch mutates the documents it works on, so a failed batch empties the cache).
+  const sessionCache = new Map<string, SessionDoc>();
+  const sessionCacheSize = options.sessionCacheSize ?? 5_000;
+  const loadSessions = async (keys: SessionKey[]): Promise<Map<string, SessionDoc>> => {
+    const docs = new Map<string, SessionDoc>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const cached = sessionCache.get(key.id);
+      if (cached === undefined) missing.push(sessionId(key.property, key.day, key.id));
+      else docs.set(key.id, cached);
+    }
+    if (missing.length > 0) {
+      for (const stored of await db.collection(c.sessions).find({ _id: { $in: missing } }).toArray()) {
+        const doc = sessionOfStored(stored);
+        docs.set(doc.id, doc);
+      }
+    }
+    return docs;
+  };
+  const remember = (docs: readonly SessionDoc[]): void => {
+    for (const doc of docs) {
+      sessionCache.delete(doc.id);
+      sessionCache.set(doc.id, doc);
+    }
+    let excess = sessionCache.size - sessionCacheSize;
+    for (const id of sessionCache.keys()) {
+      if (excess-- <= 0) break;
+      sessionCache.delete(id);
+    }
+  };
+  let lastPrune = Number.NEGATIVE_INFINITY;
+  // The checkpoint as this sink last saw it: when it moved without us (another runner held
+  // the lease meanwhile), the caches may be stale, so they are reloaded from the store.
+  let knownCheckpoint = await readCheckpoint(db, name, version);
+
+  return {
+    checkpoint: () => readCheckpoint(db, name, version),
+
+    async applyBatch(events: RecordedEvent[], position: Position) {
+      const now = clock();
+      const pruneBefore = lastPrune;
+      const stored = await readCheckpoint(db, name, version);
+      if (stored !== knownCheckpoint) {
+        logger.info({ stored, known: knownCheckpoint }, 'the checkpoint moved under this sink; reloading its caches');
+        sessionCache.clear();
+        properties = await loadProperties();
+        knownCheckpoint = stored;
+      }
+      let output: BatchOutput;
+      try {
+        output = await processBatch({ events, loadSessions, properties, device, realtimeFrom: now - windowMs });
+        // Pruning by the wall clock, at most once a minute: the collection holds about the last window of activity.
+        const prune = now - lastPrune >= 60_000 ? Math.floor((now - windowMs) / 60_000) : undefined;
+        const writes = writesOf(output, prune);
+        await store.withTransaction(async (session) => {
+          for (const { collection, ops } of writes) await db.collection(c[collection]).bulkWrite(ops, { session, ordered: true });
+          await writeCheckpoint(db, name, version, position, now, session);
+        });
+        if (prune !== undefined) lastPrune = now;
+      } catch (error) {
+        sessionCache.clear();
+        lastPrune = pruneBefore;
+        throw error;
+      }
+      knownCheckpoint = position;
+      remember(output.sessions);
+      if (output.properties.size > 0) {
+        const next = new Map(properties);
+        for (const [id, info] of output.properties) next.set(id, info);
+        properties = next;
+        logger.debug({ properties: [...output.properties.keys()] }, 'property settings updated');
+      }
+    },
+
+    async drop() {
+      // The checkpoint first: if the drop is interrupted after it, the next open clears the leftovers.
+      await dropCheckpoint(db, name, version);
+      await dropCollections(db, c);
+      properties = new Map();
+      sessionCache.clear();
+      knownCheckpoint = undefined;
+    },
+  };
+}
