@@ -191,9 +191,8 @@ export function startRetentionJob(options: RetentionJobOptions): RetentionJob {
     if (stopping || running) return;
     runOnce().catch((error: unknown) => logger.warn({ err: error }, 'retention run failed; it is tried again at the next interval'));
   };
-  // The first pass right after start, then every interval; timers never keep the process alive.
+  // The first pass right after start, then every interval (that timer never keeps the process alive).
   const first = options.intervalMs > 0 ? setTimeout(tick, 0) : undefined;
-  first?.unref();
   const timer = options.intervalMs > 0 ? setInterval(tick, options.intervalMs) : undefined;
   timer?.unref();
 

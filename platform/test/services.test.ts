@@ -205,4 +205,30 @@ test('drain deadline: a request that never completes is cut off after SHUTDOWN_T
   assert.is(await within(stuck.response, 'the connection to close'), '', 'no answer at all: never a false acknowledgement');
 });
 
+test('retention: set over the read API, seen by the projections service\'s retention job', async () => {
+  const dataDir = tempDir();
+  await createPropertyIn(dataDir);
+  const running = await startServices(configFor(dataDir), silentLogger());
+  try {
+    const patched = await fetch(`${running.url}/api/v1/properties/${PROPERTY}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ retentionDays: 30 }),
+    });
+    assert.is(patched.status, 200);
+    assert.is(((await patched.json()) as { retentionDays?: number }).retentionDays, 30);
+    const refused = await fetch(`${running.url}/api/v1/properties/${PROPERTY}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ retentionDays: -1 }),
+    });
+    assert.is(refused.status, 400);
+    assert.match(await refused.text(), /retentionDays/);
+    // Nothing is 30 days old in a fresh log: the job knows the property and deletes nothing.
+    assert.equal(await running.projections!.retention.runOnce(), { mode: 'truncate', properties: 1, deleted: 0, streamsUpdated: 0 });
+  } finally {
+    await running.stop();
+  }
+});
+
 test.run();

@@ -122,6 +122,19 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Deep equality of stored values (field order included, as BSON compares documents). */
+function sameStored(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameStored(x, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameStored(a[k], b[k]));
+  }
+  return false;
+}
+
 const isOperatorObject = (value: unknown): boolean => isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$'));
 
 function setPath(doc: Doc, path: string, value: unknown): void {
@@ -252,8 +265,14 @@ const QUERY_OPTIONS = { scriptEnabled: false, useStrictMode: true } as const;
 
 /** The documents `filter` matches, with their keys; `_id` equality and `$in` are looked up, the rest scanned. */
 function matching(view: DocView, filter: Doc, one: boolean): [string, Doc][] {
-  const query = new Query(filter, QUERY_OPTIONS);
   const id = filter['_id'];
+  // The adapters' most frequent filter, { _id: value }: a lookup decides it alone.
+  if (id !== undefined && !isOperatorObject(id) && Object.keys(filter).length === 1) {
+    const key = keyOf(id);
+    const doc = view.get(key);
+    return doc === undefined ? [] : [[key, doc]];
+  }
+  const query = new Query(filter, QUERY_OPTIONS);
   let candidates: Iterable<[string, Doc]>;
   if (id !== undefined && !isOperatorObject(id)) {
     const key = keyOf(id);
@@ -413,7 +432,7 @@ export function createMingoDb(options: MingoDbOptions = {}): MingoDb {
         result.matchedCount = 1;
         const next = storedDoc(updated(found[1], update, false));
         if (keyOf(next['_id']) !== found[0]) throw new MingoServerError("Performing an update on the path '_id' would modify the immutable field '_id'", 66, 'ImmutableField');
-        if (canonical(next) !== canonical(found[1])) {
+        if (!sameStored(next, found[1])) {
           out.set(found[0], next);
           result.modifiedCount = 1;
         }
@@ -428,7 +447,7 @@ export function createMingoDb(options: MingoDbOptions = {}): MingoDb {
         const id = found[1]['_id'];
         if (replacement['_id'] !== undefined && keyOf(replacement['_id']) !== found[0]) throw new MingoServerError("After applying the update, the (immutable) field '_id' was found to have been altered", 66, 'ImmutableField');
         const next = storedDoc({ ...replacement, _id: id });
-        if (canonical(next) !== canonical(found[1])) {
+        if (!sameStored(next, found[1])) {
           out.set(found[0], next);
           result.modifiedCount = 1;
         }

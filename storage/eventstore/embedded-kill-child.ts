@@ -1,12 +1,15 @@
 // Test helper for embedded.test.ts (not a test itself): appends without pause from 32
 // concurrent writers and prints each event id once its append is acknowledged, until the
-// parent kills the process with SIGKILL. Usage: node --import tsx embedded-kill-child.ts FILE
+// parent kills the process with SIGKILL. Usage: node --import tsx embedded-kill-child.ts FILE [WRITER]
+// (WRITER: the store's `writer` option, default its own default).
 import { randomUUID } from 'node:crypto';
 import { openEmbeddedEventStore } from './embedded.ts';
 
 const file = process.argv[2];
-if (!file) throw new Error('usage: embedded-kill-child.ts FILE');
-const store = openEmbeddedEventStore({ file });
+if (!file) throw new Error('usage: embedded-kill-child.ts FILE [auto|thread|inline]');
+const mode = process.argv[3];
+if (mode !== undefined && mode !== 'auto' && mode !== 'thread' && mode !== 'inline') throw new Error(`unknown writer ${mode}`);
+const store = openEmbeddedEventStore({ file, ...(mode ? { writer: mode } : {}) });
 // Never outlive the parent: it holds our stdin open until it kills us.
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();

@@ -1,0 +1,90 @@
+// The analytics projection on MongoDB (executed by mingo) against the embedded store:
+// the same events give the same answer to every query; a failure inside the MongoDB
+// sink's transaction leaves nothing; and run by the projection runner, it serves the
+// numbers the embedded store serves.
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { silentLogger } from '../../platform/logger.ts';
+import { openEmbeddedEventStore } from '../../storage/eventstore/embedded.ts';
+import { openEmbeddedReadStore } from '../../storage/readstore/embedded.ts';
+import { openMingoReadStore } from '../../storage/readstore/mongodb.ts';
+import type { ReadStore } from '../../storage/readstore/port.ts';
+import { createAnalyticsProjection } from '../analytics/index.ts';
+import { createAnalyticsQueries } from '../analytics/queries.ts';
+import { startProjection } from '../runner.ts';
+import { guard, tempDir } from '../test/helpers.ts';
+import { readCheckpoint } from './checkpoints.ts';
+import { askEverything, buildDataset, defineEquivalence, EQUIVALENCE_NOW, projectInto, type Dataset } from './equivalence.ts';
+
+defineEquivalence('mongodb via mingo', async () => {
+  const store = openMingoReadStore();
+  return { store, close: () => store.close() };
+});
+
+const logger = silentLogger();
+const faults = suite('analytics sink on MongoDB (mingo): all or nothing');
+let dataset: Dataset;
+faults.before(async () => {
+  dataset = await buildDataset();
+});
+
+faults('a write failing inside the transaction, or a crash just before its commit, leaves nothing; the batch then commits whole', async () => {
+  let fail: 'sessions' | 'commit' | undefined;
+  const store = openMingoReadStore({
+    options: {
+      onWrite: ({ collection, inTransaction }) => {
+        if (fail === 'sessions' && inTransaction && collection.endsWith('_sessions')) throw new Error('injected: sessions write failed');
+      },
+      beforeCommit: (collections) => {
+        if (fail === 'commit' && collections.some((c) => c.startsWith('analytics_'))) throw new Error('injected: crash before commit');
+      },
+    },
+  });
+  const sink = await createAnalyticsProjection({ clock: () => EQUIVALENCE_NOW }).openSink(store, 1, logger);
+  const events = dataset.events;
+  const cut = Math.floor(events.length / 2);
+  await sink.applyBatch(events.slice(0, cut), events[cut - 1]!.position);
+  const range = dataset.ranges[0]!;
+  const queries = createAnalyticsQueries(store, 1);
+  const before = await queries.report({ ...range, dimension: 'pagePath', metrics: ['pageviews', 'sessions', 'users', 'timeOnPage'] });
+  const counts = async () => Promise.all(store.db.collectionNames().map(async (name) => [name, await store.db.collection(name).countDocuments()]));
+  const stored = await counts();
+  for (const mode of ['sessions', 'commit'] as const) {
+    fail = mode;
+    const error = await sink.applyBatch(events.slice(cut), events[events.length - 1]!.position).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.match(String(error), 'injected');
+    assert.is(await readCheckpoint(store.db, 'analytics', 1), events[cut - 1]!.position, `${mode}: checkpoint unchanged`);
+    assert.equal(await queries.report({ ...range, dimension: 'pagePath', metrics: ['pageviews', 'sessions', 'users', 'timeOnPage'] }), before, `${mode}: reports unchanged`);
+    assert.equal(await counts(), stored, `${mode}: no document added or removed`);
+    assert.is(store.db.openTransactions(), 0);
+  }
+  fail = undefined;
+  await sink.applyBatch(events.slice(cut), events[events.length - 1]!.position);
+  const reference = openEmbeddedReadStore(join(tempDir(), 'readmodels.sqlite'));
+  assert.equal(await askEverything(createAnalyticsQueries(store, 1), dataset), await askEverything(await projectInto(reference, events, events.length), dataset));
+  await reference.close();
+});
+
+faults('run by the projection runner from an event log, MongoDB serves the numbers the embedded store serves', async () => {
+  const eventStore = openEmbeddedEventStore({ file: join(tempDir(), 'events.sqlite') });
+  // The dataset's events appended to their streams again, in log order.
+  let head = '';
+  for (const e of dataset.events) head = (await eventStore.append(e.stream, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }])).position;
+  const run = async (store: ReadStore) => {
+    const runner = startProjection({ projection: createAnalyticsProjection({ clock: () => EQUIVALENCE_NOW }), eventStore, readStore: store, logger, batchSize: 400 });
+    await guard(runner.waitForPosition(head), 'the analytics projection to catch up', 30_000);
+    await runner.stop();
+    return askEverything(createAnalyticsQueries(store, 1), dataset);
+  };
+  const embedded = openEmbeddedReadStore(join(tempDir(), 'readmodels.sqlite'));
+  const mongo = openMingoReadStore();
+  assert.equal(await run(mongo), await run(embedded));
+  await embedded.close();
+  await eventStore.close();
+});
+
+faults.run();

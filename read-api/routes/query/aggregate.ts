@@ -1,0 +1,46 @@
+// Aggregates for the session-level answers: rows keyed by the JSON of their dimension
+// values, with stored metric sums and exact users, handed to the analytics report logic
+// through an `AnalyticsReadSource` (so derived metrics and units are computed in one
+// place for every path).
+import type { AnalyticsReadSource } from '../../../projections/analytics/queries.ts';
+
+export interface AggregateRow {
+  stored: number[];
+  custom: Record<string, number>;
+  users: number;
+}
+
+export interface Aggregate {
+  /** By JSON.stringify(dimension values). */
+  rows: Map<string, AggregateRow>;
+  /** Distinct users over every row. */
+  users: number;
+}
+
+const unused = (name: string) => (): never => {
+  throw new Error(`${name}: not answered by an ad-hoc aggregate`);
+};
+
+/** The aggregate as a read source for `report()`: every call answers from it, whatever dimension is named. */
+export function aggregateSource(aggregate: Aggregate): AnalyticsReadSource {
+  return {
+    async rollups() {
+      return [...aggregate.rows].map(([value, row]) => ({ value, metrics: row.stored }));
+    },
+    async customRollups(_property, _dimension, _from, _to, metrics) {
+      const out: { value: string; metric: string; amount: number }[] = [];
+      for (const [value, row] of aggregate.rows) for (const metric of metrics) if (row.custom[metric] !== undefined) out.push({ value, metric, amount: row.custom[metric] });
+      return out;
+    },
+    async users() {
+      return { byValue: new Map([...aggregate.rows].map(([value, row]) => [value, row.users])), total: aggregate.users };
+    },
+    dailyTotals: unused('dailyTotals'),
+    dailyCustomTotals: unused('dailyCustomTotals'),
+    dailyUsers: unused('dailyUsers'),
+    hourlyTotals: unused('hourlyTotals'),
+    hourlyUsers: unused('hourlyUsers'),
+    realtime: unused('realtime'),
+    sessions: unused('sessions'),
+  };
+}
