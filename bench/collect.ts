@@ -8,7 +8,7 @@
 // the process `webalytic collector` runs) or 'all' (`webalytic start`: the projections
 // and the read API share the process and its CPU with the collector).
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,13 +44,38 @@ const self = fileURLToPath(import.meta.url);
 
 type ChildMessage = { type: 'listening'; url: string } | { type: 'stopped'; stats: Record<string, number> };
 
+/** CPU time of this process's main thread (its event loop), microseconds; undefined off Linux. */
+function mainThreadCpuMicros(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Usage {
+  cpu: NodeJS.CpuUsage;
+  loop: EventLoopUtilization;
+  main: number | undefined;
+}
+
+const startUsage = (): Usage => ({ cpu: process.cpuUsage(), loop: performance.eventLoopUtilization(), main: mainThreadCpuMicros() });
+
 /**
- * CPU the server process used (all its threads) and how busy its event loop was, from
- * the moment it listens: less sensitive than throughput to other work on the machine.
+ * CPU the process used (all its threads, and its main thread alone) and how busy its
+ * event loop was since `from`: less sensitive than throughput to other work on the machine.
  */
-function usageSince(cpu: NodeJS.CpuUsage, loop: EventLoopUtilization): Record<string, number> {
-  const used = process.cpuUsage(cpu);
-  return { cpuMicros: used.user + used.system, loopUtilisation: performance.eventLoopUtilization(loop).utilization };
+function usageSince(from: Usage): Record<string, number> {
+  const used = process.cpuUsage(from.cpu);
+  const main = mainThreadCpuMicros();
+  return {
+    cpuMicros: used.user + used.system,
+    loopUtilisation: performance.eventLoopUtilization(from.loop).utilization,
+    ...(main !== undefined && from.main !== undefined ? { mainCpuMicros: main - from.main } : {}),
+  };
 }
 
 async function serveBare(): Promise<void> {
@@ -59,14 +84,13 @@ async function serveBare(): Promise<void> {
     req.on('end', () => res.writeHead(204).end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const cpu = process.cpuUsage();
-  const loop = performance.eventLoopUtilization();
+  const usage = startUsage();
   process.send!({ type: 'listening', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } satisfies ChildMessage);
   process.once('message', () => {
-    const usage = usageSince(cpu, loop);
+    const used = usageSince(usage);
     server.close();
     server.closeAllConnections();
-    process.send!({ type: 'stopped', stats: usage } satisfies ChildMessage, () => process.exit(0));
+    process.send!({ type: 'stopped', stats: used } satisfies ChildMessage, () => process.exit(0));
   });
 }
 
@@ -84,16 +108,15 @@ async function serveCollector(dataDir: string): Promise<void> {
   const system = await startServices(config, silentLogger(), { services: SERVICES === 'all' ? SERVICE_NAMES : ['collector'] });
   const collector = system.collector;
   if (!collector) throw new Error('the collector service did not start');
-  const cpu = process.cpuUsage();
-  const loop = performance.eventLoopUtilization();
+  const usage = startUsage();
   process.send!({ type: 'listening', url: system.url } satisfies ChildMessage);
   process.once('message', () => {
-    const usage = usageSince(cpu, loop);
+    const used = usageSince(usage);
     const store = system.eventStore as Partial<EmbeddedEventStore>;
     const writes = store.stats?.();
     const stats = {
       ...collector.collector.stats(),
-      ...usage,
+      ...used,
       ...(writes ? { transactions: writes.transactions, threadTransactions: writes.threadTransactions, appends: writes.appends } : {}),
     };
     void system.stop().then(() => process.send!({ type: 'stopped', stats: { ...stats } } satisfies ChildMessage, () => process.exit(0)));
@@ -184,9 +207,12 @@ interface Figures {
   ok: number;
   other: number;
   errors: number;
+  /** CPU autocannon (this process) used during the load. */
+  generatorMicros: number;
 }
 
 async function load(url: string, title: string): Promise<Figures> {
+  const cpu = process.cpuUsage();
   const result = await autocannon({
     url,
     title,
@@ -205,6 +231,7 @@ async function load(url: string, title: string): Promise<Figures> {
       },
     ],
   });
+  const used = process.cpuUsage(cpu);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -212,6 +239,7 @@ async function load(url: string, title: string): Promise<Figures> {
     ok: result['2xx'],
     other: result.non2xx,
     errors: result.errors + result.timeouts,
+    generatorMicros: used.user + used.system,
   };
 }
 
@@ -242,9 +270,15 @@ async function main(): Promise<void> {
   const stats = await stop(collector.child);
   process.stdout.write(`${line('collector (embedded store)', collectorFigures)}\n`);
   process.stdout.write(`ratio: ${((collectorFigures.rps / bareFigures.rps) * 100).toFixed(0)}% of the bare server\n`);
-  const perRequest = (usage: Record<string, number>, f: Figures): string =>
-    `${Math.round((usage.cpuMicros ?? 0) / Math.max(1, f.ok + f.other))} µs CPU per request, event loop ${Math.round((usage.loopUtilisation ?? 0) * 100)}% busy`;
-  process.stdout.write(`cost: bare ${perRequest(bareStats, bareFigures)}; collector ${perRequest(stats, collectorFigures)} (all threads)\n`);
+  const perRequest = (usage: Record<string, number>, f: Figures): string => {
+    const requests = Math.max(1, f.ok + f.other);
+    const main = usage.mainCpuMicros === undefined ? '' : ` (main thread ${Math.round(usage.mainCpuMicros / requests)})`;
+    return `${Math.round((usage.cpuMicros ?? 0) / requests)} µs CPU per request${main}, event loop ${Math.round((usage.loopUtilisation ?? 0) * 100)}% busy`;
+  };
+  process.stdout.write(`cost: bare ${perRequest(bareStats, bareFigures)}\n      collector ${perRequest(stats, collectorFigures)}\n`);
+  process.stdout.write(
+    `      load generator ${Math.round(bareFigures.generatorMicros / Math.max(1, bareFigures.ok + bareFigures.other))} µs CPU per request (bare run), ${Math.round(collectorFigures.generatorMicros / Math.max(1, collectorFigures.ok + collectorFigures.other))} (collector run)\n`,
+  );
 
   // Every acknowledged hit must be in the store. Requests still in flight when the
   // load stopped may be stored without being counted as acknowledged, never the reverse.

@@ -151,9 +151,12 @@ export function startRetentionJob(options: RetentionJobOptions): RetentionJob {
       const prefix = clientStreamPrefix(tid);
       if (prefix && days > 0) prefixes.set(prefix, days);
     }
-    let last = scannedTo;
+    // On the first pass every property with a retention was scanned whole above: new streams
+    // are those after the head read before that.
+    const from = scannedTo ?? head;
+    let last = from;
     if (prefixes.size > 0) {
-      for await (const event of store.readAll({ ...(scannedTo ? { fromPosition: scannedTo } : {}), filter: { streamPrefixes: [...prefixes.keys()] } })) {
+      for await (const event of store.readAll({ ...(from ? { fromPosition: from } : {}), filter: { streamPrefixes: [...prefixes.keys()] } })) {
         if (stopping) return { mode: 'max-age', properties: limitedCount, deleted: 0, streamsUpdated };
         last = event.position;
         if (event.revision !== 0) continue;

@@ -16,7 +16,10 @@ import { eventsStreamRoute } from './routes/events-stream.ts';
 import { openApiRoute } from './routes/openapi.ts';
 import { projectionRoutes } from './routes/projections.ts';
 import { propertyRoutes } from './routes/properties.ts';
+import { queryRoutes } from './routes/query.ts';
 import { rawRoutes } from './routes/raw.ts';
+import { realtimeRoutes } from './routes/realtime.ts';
+import { sessionsListRoutes } from './routes/sessions-list.ts';
 
 /** The largest JSON body the API reads. */
 export const JSON_BODY_LIMIT = '1mb';
@@ -86,7 +89,9 @@ export function readApiRoutes(deps: ReadApiDeps): AnyRoute[] {
     ...keyRoutes(deps),
     ...rawRoutes(deps),
     eventsStreamRoute(deps, deps.signal ? { signal: deps.signal } : {}),
-    // The stats query and realtime routes join here.
+    ...queryRoutes(deps),
+    ...realtimeRoutes(deps),
+    ...sessionsListRoutes(deps),
   ];
   routes.push(openApiRoute(() => routes));
   return routes;

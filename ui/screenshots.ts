@@ -8,8 +8,9 @@ import { REPO_ROOT, startFixture } from './test/system-fixture.ts';
 
 const OUT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const VISITORS = Number(process.env.SCREENSHOT_VISITORS ?? 400);
-const DAYS = Number(process.env.SCREENSHOT_DAYS ?? 30);
+const VISITORS = Number(process.env.SCREENSHOT_VISITORS ?? 800);
+// Sixty days, so the comparison with the previous 30 days has something to compare.
+const DAYS = Number(process.env.SCREENSHOT_DAYS ?? 60);
 
 interface Shot {
   file: string;
@@ -51,7 +52,7 @@ const shots = (property: string): Shot[] => {
 async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
   process.stdout.write(`starting Webalytic with ${VISITORS} simulated visitors over ${DAYS} days…\n`);
-  const fixture = await startFixture({ simulate: { visitors: VISITORS, days: DAYS } });
+  const fixture = await startFixture({ simulate: { visitors: VISITORS, days: DAYS }, hostile: false, propertyName: 'Coffee & Co' });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
     const login = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });

@@ -13,7 +13,10 @@ Runs the collector alone: /collect, /r/collect, /j/collect, /batch, /debug/colle
 /debug/batch, /wa.js and POST /api/v1/import. It writes to the event store only (never
 the read store), so it keeps collecting while the read side is down. Run several behind
 a load balancer; share WEBALYTIC_DATA_DIR between them so cookieless visitor ids agree.
+
 ${COMMON_VARIABLES}
+
+Collector settings:
   GEOIP_DB                       MaxMind City database for geo (default: none)
   TRUST_PROXY                    take the client address from X-Forwarded-For (behind a proxy)
   COLLECT_RATE_LIMIT_PER_MINUTE  hits per minute per client address (default 1200; 0: off)

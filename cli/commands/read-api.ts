@@ -12,6 +12,7 @@ export const readApiCommand: Command = {
 Runs the read API at /api/v1 and the built dashboard (ui/dist) at / alone, on the read
 models the projections service builds. Projection status comes from what the runners
 save in the read store; replays started here run in this process.
+
 ${COMMON_VARIABLES}
   MONGODB_URL         mongodb://... to read MongoDB read models (default: embedded)
   ADMIN_API_KEY       bearer key accepted as an admin API key

@@ -33,6 +33,7 @@ export const startCommand: Command = {
 
 Runs the collector, the projections, the read API and the dashboard in one process on
 one port, on the stores the environment selects:
+
 ${COMMON_VARIABLES}
   MONGODB_URL         mongodb://... to use MongoDB for read models (default: embedded)
 

@@ -19,6 +19,8 @@ const test = suite('shutdown under load');
 
 const ENV = { COLLECT_RATE_LIMIT_PER_MINUTE: '0', SHUTDOWN_TIMEOUT_MS: '15000', RETENTION_INTERVAL_MINUTES: '0' };
 const WORKERS = 12;
+/** A bound, so a server that never stops cannot keep the load running. */
+const HITS_PER_WORKER = 2000;
 
 interface Load {
   /** Page paths of hits answered 2xx. */
@@ -29,13 +31,13 @@ interface Load {
   reached(count: number): Promise<void>;
 }
 
-/** WORKERS loops of POST /collect, each hit with its own page path, until the server goes away. */
+/** WORKERS loops of POST /collect, each hit with its own page path, until the server goes away (or the bound). */
 function sendHits(url: string): Load {
   const acknowledged = new Set<string>();
   const waiters: { count: number; resolve: () => void }[] = [];
   let stopped = false;
   const worker = async (w: number): Promise<void> => {
-    for (let n = 0; !stopped; n++) {
+    for (let n = 0; !stopped && n < HITS_PER_WORKER; n++) {
       const path = `/w${w}/${n}`;
       const body = new URLSearchParams({ v: '1', tid: PROPERTY, cid: `visitor-${w}`, t: 'pageview', dp: path, dh: 'shop.example', z: `${w}-${n}` });
       try {

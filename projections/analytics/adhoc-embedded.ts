@@ -28,6 +28,9 @@ import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
 export const TIME_DIMENSIONS = ['date', 'hour', 'dayOfWeek', 'week', 'month'] as const;
 export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
 export const isTimeDimension = (name: string): name is TimeDimension => (TIME_DIMENSIONS as readonly string[]).includes(name);
+/** The calendar dimensions of the session's day (all but 'hour'). */
+export type DayDimension = Exclude<TimeDimension, 'hour'>;
+export const isDayDimension = (name: string): name is DayDimension => name !== 'hour' && isTimeDimension(name);
 
 const isCustomName = (name: string): boolean => {
   const m = CUSTOM_DIMENSION.exec(name);
@@ -68,7 +71,7 @@ export function timeValueOf(dimension: TimeDimension, day: string, hour: string)
 }
 
 /** SQL of a calendar value computed from a `day` column expression. */
-function dayExpr(dimension: Exclude<TimeDimension, 'hour'>, day: string): string {
+function dayExpr(dimension: DayDimension, day: string): string {
   switch (dimension) {
     case 'date':
       return day;
@@ -85,7 +88,7 @@ function dayExpr(dimension: Exclude<TimeDimension, 'hour'>, day: string): string
 export function sessionLevelExpr(dimension: string): string | undefined {
   if (isSessionDimension(dimension)) return q(dimension);
   if (dimension === 'hour') return 'hour';
-  if (isTimeDimension(dimension)) return dayExpr(dimension, 'day');
+  if (isDayDimension(dimension)) return dayExpr(dimension, 'day');
   // Session-scoped cd<N> (the caller knows the scope); absent → NULL.
   if (isCustomName(dimension)) return `json_extract(doc, '$.cds.${dimension}')`;
   return undefined;
@@ -244,7 +247,7 @@ export interface EmbeddedAdhocSource {
    */
   usersOfValues(property: string, from: string, to: string, dimension: string, values: readonly string[]): number;
   /** Distinct users per value of a calendar dimension of the day (date, week, month, dayOfWeek). */
-  usersByDay(property: string, from: string, to: string, dimension: Exclude<TimeDimension, 'hour'>): Map<string, number>;
+  usersByDay(property: string, from: string, to: string, dimension: DayDimension): Map<string, number>;
   /** Newest first. */
   listSessions(request: SessionListRequest): { total: number; sessions: SessionDoc[] };
   /** Clients with activity in minutes [fromMinute, toMinute] (epoch minutes). */
@@ -344,7 +347,7 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       if (dimension === 'hour') {
         sql = `SELECT COUNT(DISTINCT client) FROM ${sessions} WHERE ${range} AND hour ${inList}`;
         params = [property, from, to, list];
-      } else if (isTimeDimension(dimension)) {
+      } else if (isDayDimension(dimension)) {
         sql = `SELECT COUNT(DISTINCT client) FROM ${q(t.userDays)} WHERE ${range} AND ${dayExpr(dimension, 'day')} ${inList}`;
         params = [property, from, to, list];
       } else if (isSessionDimension(dimension)) {

@@ -47,7 +47,8 @@ const INDEXES: { [K in keyof AnalyticsCollections]: { [path: string]: 1 | -1 }[]
   sessions: [{ property: 1, day: 1, startedAt: 1 }],
   userDays: [{ property: 1, day: 1 }],
   realtime: [{ property: 1, minute: 1 }, { minute: 1 }],
-  properties: [],
+  // Tiny, read whole; the index is there so opening creates the collection before any transaction writes to it.
+  properties: [{ 'info.id': 1 }],
 };
 
 /** Creates the indexes of one version (idempotent: createIndex on an existing index is a no-op). */

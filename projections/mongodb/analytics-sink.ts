@@ -15,7 +15,7 @@ import { propertyInfoSchema, type PropertyInfo } from '../analytics/property-inf
 import { createDeviceParser } from '../analytics/user-agent.ts';
 import type { ProjectionSink } from '../projection.ts';
 import { collectionsOf, createIndexes, dropCollections, sessionId, sessionOfStored, storedSession, type AnalyticsCollections } from './analytics-schema.ts';
-import { dropCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
+import { dropCheckpoint, ensureCheckpointCollection, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
 import { keyId, type MongoWriteOp } from './db.ts';
 
 export interface MongoAnalyticsSinkOptions {
@@ -113,7 +113,9 @@ export async function openMongoAnalyticsSink(store: MongoReadStore, options: Mon
   const c = collectionsOf(name, version);
   // Read models and checkpoint commit together, so documents without a checkpoint can only
   // be what an interrupted drop left: start such a version from empty collections.
+  await ensureCheckpointCollection(db);
   if ((await readCheckpoint(db, name, version)) === undefined) await dropCollections(db, c);
+  // Also creates the collections, so no transaction ever has to.
   await createIndexes(db, c);
   const windowMs = options.realtimeWindowMinutes * 60_000;
   const device = createDeviceParser(options.deviceCacheSize);

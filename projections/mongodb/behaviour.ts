@@ -15,7 +15,7 @@ import { startProjection, type ProjectionRunner } from '../runner.ts';
 import type { ProjectionStatus } from '../status.ts';
 import { countsFromLog } from '../test/count-projection.ts';
 import { appendTestEvents, guard, openStores, type Stores } from '../test/helpers.ts';
-import { dropCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
+import { dropCheckpoint, ensureCheckpointCollection, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
 import { createMongoCountProjection, readMongoCounts, type MongoCountHooks } from './count-projection.ts';
 
 export interface OpenedStore<S extends ReadStore = ReadStore> {
@@ -145,6 +145,8 @@ export function defineCheckpointBehaviour(adapterName: string, open: () => Promi
         await db.collection('cp_test_rows').updateOne({ _id: 'row' }, { $inc: { n } }, { session, upsert: true });
         await writeCheckpoint(db, 'cp', 1, position, 1, session);
       });
+    await ensureCheckpointCollection(db);
+    await db.collection('cp_test_rows').createIndex({ n: 1 });
     assert.is(await readCheckpoint(db, 'cp', 1), undefined);
     await commit(p(5), 1);
     await commit(p(9), 1);

@@ -11,6 +11,15 @@ export const CHECKPOINTS_COLLECTION = 'projection_checkpoints';
 
 const idOf = (name: string, version: number): string => keyId(name, version);
 
+/**
+ * Creates the collection (with an index by name and version) before any transaction
+ * writes to it: a sink calls this when it opens, so the first transaction never has to
+ * create a collection.
+ */
+export async function ensureCheckpointCollection(db: MongoDbLike): Promise<void> {
+  await db.collection(CHECKPOINTS_COLLECTION).createIndex({ name: 1, version: 1 });
+}
+
 export async function readCheckpoint(db: MongoDbLike, name: string, version: number, session?: MongoSession): Promise<Position | undefined> {
   const [doc] = await db
     .collection(CHECKPOINTS_COLLECTION)

@@ -6,7 +6,7 @@ import type { Position, RecordedEvent } from '../../storage/eventstore/port.ts';
 import type { MongoReadStore, ReadStore } from '../../storage/readstore/port.ts';
 import { ProjectionEventError, type Projection } from '../projection.ts';
 import { TEST_STREAM_PREFIX, type Counts } from '../test/count-projection.ts';
-import { dropCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
+import { dropCheckpoint, ensureCheckpointCollection, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
 import type { MongoDbLike, MongoSession, MongoWriteOp } from './db.ts';
 
 export interface MongoCountHooks {
@@ -40,6 +40,10 @@ export function createMongoCountProjection(options: { name?: string; version?: n
       const store = mongoOf(readStore);
       const { db } = store;
       const c = collectionsOf(name, storedVersion);
+      // Collections exist before the first transaction writes to them.
+      await ensureCheckpointCollection(db);
+      await db.collection(c.streams).createIndex({ total: 1 });
+      await db.collection(c.types).createIndex({ events: 1 });
       let batches = 0;
       return {
         checkpoint: () => readCheckpoint(db, name, storedVersion),

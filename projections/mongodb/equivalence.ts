@@ -61,8 +61,25 @@ function customHistory(): RecordedEvent[] {
   return log.events;
 }
 
+let built: Promise<Dataset> | undefined;
+let reference: Promise<[string, unknown][]> | undefined;
+
+/** The dataset (built once per process). */
+export const dataset = (): Promise<Dataset> => (built ??= buildDataset());
+
+/** The embedded store's answers to every question about the dataset (computed once per process). */
+export const embeddedAnswers = (): Promise<[string, unknown][]> =>
+  (reference ??= dataset().then(async (d) => {
+    const embedded = openEmbeddedReadStore(join(tempDir(), 'readmodels.sqlite'));
+    try {
+      return await askEverything(await projectInto(embedded, d.events, 500), d);
+    } finally {
+      await embedded.close();
+    }
+  }));
+
 /** The dataset: simulated history of two properties, then the custom-dimension property; positions in log order. */
-export async function buildDataset(): Promise<Dataset> {
+async function buildDataset(): Promise<Dataset> {
   const store = openEmbeddedEventStore({ file: join(tempDir(), 'events.sqlite') });
   try {
     await createProperty(store, 'UA-7100-1', { defaultUrl: 'https://shop.example/', domains: ['shop.example'], timeZone: 'Europe/Berlin' });
@@ -101,11 +118,11 @@ const ALL_METRICS = [...METRIC_NAMES, 'cm1', 'cm2'];
 const NO_CUSTOM = METRIC_NAMES.filter((m) => m !== 'users');
 
 /** Every question the dashboard can ask, answered by `queries`, as a list of [question, answer]. */
-export async function askEverything(queries: AnalyticsQueries, dataset: Dataset): Promise<[string, unknown][]> {
+export async function askEverything(queries: AnalyticsQueries, dataset: Dataset, dimensions: readonly (string | undefined)[] = [undefined, ...STANDARD_DIMENSIONS, 'cd1', 'cd2', 'cd3']): Promise<[string, unknown][]> {
   const answers: [string, unknown][] = [];
   const ask = async (question: string, answer: Promise<unknown>) => answers.push([question, await answer]);
   for (const { property, from, to } of dataset.ranges) {
-    for (const dimension of [undefined, ...STANDARD_DIMENSIONS, 'cd1', 'cd2', 'cd3']) {
+    for (const dimension of dimensions) {
       await ask(`${property} report ${dimension ?? '(totals)'}`, queries.report({ property, from, to, ...(dimension ? { dimension } : {}), metrics: ALL_METRICS, limit: 100_000 }));
     }
     await ask(`${property} report pagePath on ${to}`, queries.report({ property, from: to, to, dimension: 'pagePath', metrics: ['pageviews', 'users', 'avgTimeOnPage', 'bounceRate'] }));
@@ -132,19 +149,17 @@ export async function askEverything(queries: AnalyticsQueries, dataset: Dataset)
  */
 export function defineEquivalence(adapterName: string, openMongo: () => Promise<{ store: MongoReadStore; close(): Promise<void> }>): void {
   const test = suite(`analytics on MongoDB equals the embedded store (${adapterName})`);
-  let dataset: Dataset;
+  let data: Dataset;
   let expected: [string, unknown][];
   test.before(async () => {
-    dataset = await buildDataset();
-    const embedded = openEmbeddedReadStore(join(tempDir(), 'readmodels.sqlite'));
-    expected = await askEverything(await projectInto(embedded, dataset.events, 500), dataset);
-    await embedded.close();
+    data = await dataset();
+    expected = await embeddedAnswers();
   });
 
   test('the dataset is rich: many sessions, sources, countries, devices, transactions and custom values', () => {
     const get = (question: string) => expected.find(([q]) => q === question)?.[1] as { rows: unknown[]; totals: Record<string, number> };
     const shop = get('UA-7100-1 report (totals)');
-    assert.ok(dataset.events.length > 700, `events: ${dataset.events.length}`);
+    assert.ok(data.events.length > 700, `events: ${data.events.length}`);
     assert.ok(shop.totals['sessions']! > 100 && shop.totals['transactions']! > 0 && shop.totals['users']! > 50, JSON.stringify(shop.totals));
     assert.ok(get('UA-7100-1 report country').rows.length >= 3);
     assert.ok(get('UA-7100-1 report channel').rows.length >= 3);
@@ -155,7 +170,7 @@ export function defineEquivalence(adapterName: string, openMongo: () => Promise<
 
   test('every report, time series, realtime view and session drill-down is the same', async () => {
     const mongo = await openMongo();
-    const actual = await askEverything(await projectInto(mongo.store, dataset.events, 97), dataset);
+    const actual = await askEverything(await projectInto(mongo.store, data.events, 97), data);
     assert.is(actual.length, expected.length);
     for (let i = 0; i < expected.length; i++) assert.equal(actual[i], expected[i], `answer to: ${expected[i]![0]}`);
     await mongo.close();

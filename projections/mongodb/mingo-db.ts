@@ -15,8 +15,8 @@
 //
 // Deliberately stricter than a server where adapters must stay portable: field names may
 // not start with `$` or contain `.`, only plain objects/arrays/Dates/primitives are
-// stored (`undefined` becomes null, as the driver serialises it), `$out`/`$merge` and
-// server-side JavaScript are refused. Not modelled: secondary-index uniqueness and use
+// stored (`undefined` becomes null, as the driver serialises it), a transaction may not
+// create a collection, `$out`/`$merge`/`$lookup` and server-side JavaScript are refused. Not modelled: secondary-index uniqueness and use
 // (indexes are recorded, queries scan), the 16 MB document limit, numeric BSON types.
 import { Aggregator, ProcessingMode, Query, update as applyModifier } from 'mingo';
 import type { MongoBulkResult, MongoCollectionLike, MongoCursorLike, MongoDbLike, MongoDoc, MongoFindOptions, MongoSession, MongoUpdate, MongoWriteOp } from './db.ts';
@@ -90,7 +90,8 @@ function toStored(value: unknown, path: string): unknown {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return value;
   if (value instanceof Date) return new Date(value.getTime());
-  if (Array.isArray(value)) return value.map((item, i) => toStored(item, `${path}.${i}`));
+  // Frozen: stored documents are shared by snapshots and handed to mingo uncloned, so nothing may change them in place.
+  if (Array.isArray(value)) return Object.freeze(value.map((item, i) => toStored(item, `${path}.${i}`)));
   if (isPlainObject(value)) {
     const out: Doc = {};
     for (const key of Object.keys(value)) {
@@ -101,7 +102,7 @@ function toStored(value: unknown, path: string): unknown {
       if (typeof v === 'function' || typeof v === 'symbol') continue;
       out[key] = toStored(v, path ? `${path}.${key}` : key);
     }
-    return out;
+    return Object.freeze(out);
   }
   throw new MingoServerError(`value at ${path || '(root)'} is not storable as BSON here (only plain objects, arrays, Dates and primitives)`, 2, 'BadValue');
 }
@@ -486,6 +487,10 @@ export function createMingoDb(options: MingoDbOptions = {}): MingoDb {
             let changes = txn.changes.get(collection);
             if (changes === undefined) txn.changes.set(collection, (changes = new Map()));
             const part = execute(collection, op, overlay(viewOf(collection, txn), out), out, true);
+            if (out.size > 0 && !txn.snapshot.has(collection)) {
+              // Servers before 4.4 refuse this, later ones only in some cases: adapters create collections first.
+              throw new MingoServerError(`collection ${collection} did not exist when the transaction started: create it (createIndex) before writing to it in a transaction`, 263, 'OperationNotSupportedInTransaction');
+            }
             const state = collections.get(collection);
             for (const key of out.keys()) {
               const holder = locks.get(lockKey(collection, key));
@@ -572,7 +577,8 @@ export function createMingoDb(options: MingoDbOptions = {}): MingoDb {
         }
         return cursor(() => {
           const docs = [...viewOf(name, txn).entries()].map(([, doc]) => doc);
-          return new Aggregator(pipeline, { ...QUERY_OPTIONS, processingMode: ProcessingMode.CLONE_INPUT }).run(docs) as Doc[];
+          // The documents are frozen (toStored): a stage that tried to change its input would throw, not corrupt the store.
+          return new Aggregator(pipeline, { ...QUERY_OPTIONS, processingMode: ProcessingMode.CLONE_OFF }).run(docs) as Doc[];
         });
       },
       async countDocuments(filter = {}, countOptions) {

@@ -460,13 +460,17 @@ export function openEventStoreDb(options: EventStoreDbOptions): EventStore {
         throw new RangeError('maxAgeSeconds: must be a whole number of seconds >= 1, or undefined to remove it');
       }
       for (let attempt = 1; ; attempt++) {
+        // The metadata stream's revision, read first (client 6.2.1's getStreamMetadata reports a
+        // log position as `metastreamRevision`): a write landing between the two reads makes
+        // ours fail on the revision and go round again.
+        const [last] = await readStreamPage(`$$${stream}`, END, true, 1);
         const current = await client.getStreamMetadata(stream);
         const metadata = { ...(current.metadata ?? {}) };
         if (metadata.maxAge === maxAgeSeconds) return;
         if (maxAgeSeconds === undefined) delete metadata.maxAge;
         else metadata.maxAge = maxAgeSeconds;
         try {
-          await client.setStreamMetadata(stream, metadata, { expectedRevision: current.metastreamRevision ?? NO_STREAM });
+          await client.setStreamMetadata(stream, metadata, { expectedRevision: last ? last.revision : NO_STREAM });
           return;
         } catch (error) {
           if (error instanceof Error && isCommandError(error) && error.type === ErrorType.WRONG_EXPECTED_VERSION && attempt < METADATA_ATTEMPTS) continue;

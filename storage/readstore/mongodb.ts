@@ -24,7 +24,7 @@ export interface MongoReadStoreOptions {
   logger: Logger;
   /** Overrides the database of the URL (default: the URL's, else 'webalytic'). */
   database?: string;
-  /** How long to look for a server before failing, ms. Default 10 s. */
+  /** How long to look for a server before failing, ms. Default: the URL's `serverSelectionTimeoutMS`, else the driver's 30 s. */
   serverSelectionTimeoutMS?: number;
 }
 
@@ -36,16 +36,19 @@ export interface RealMongoReadStore extends MongoReadStore {
 
 export async function openMongoReadStore(options: MongoReadStoreOptions): Promise<RealMongoReadStore> {
   const databaseName = options.database ?? databaseOfUrl(options.url) ?? DEFAULT_MONGO_DATABASE;
-  const client = new MongoClient(options.url, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000, appName: 'webalytic' });
-  await client.connect();
+  const client = new MongoClient(options.url, {
+    appName: 'webalytic',
+    ...(options.serverSelectionTimeoutMS === undefined ? {} : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS }),
+  });
   try {
+    await client.connect();
     const hello = await client.db('admin').command({ hello: 1 });
     // A replica set member names its set; mongos answers 'isdbgrid'. Anything else is standalone: no transactions.
     if (typeof hello['setName'] !== 'string' && hello['msg'] !== 'isdbgrid') {
       throw new Error('the MongoDB read store needs transactions, so a replica set (a single-node one is enough; see docs/deploy.md), but this server is standalone');
     }
   } catch (error) {
-    await client.close();
+    await client.close().catch(() => undefined);
     throw error;
   }
   const db = client.db(databaseName);

@@ -40,6 +40,9 @@ export interface FixtureOptions {
   simulate?: { visitors: number; days: number };
   /** Keep the data dir after close (screenshots). */
   keepDataDir?: boolean;
+  /** Also send hits whose title, campaign and event label are hostile HTML (the XSS test). Default true. */
+  hostile?: boolean;
+  propertyName?: string;
 }
 
 const DESKTOP_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
@@ -102,12 +105,13 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   };
 
   try {
-    await api('POST', '/properties', { propertyId: PROPERTY_ID, name: 'Coffee & Co <test>', defaultUrl: 'https://coffee.example.com/', timeZone: 'UTC', currency: 'EUR' });
+    await api('POST', '/properties', { propertyId: PROPERTY_ID, name: options.propertyName ?? 'Coffee & Co <test>', defaultUrl: 'https://coffee.example.com/', timeZone: 'UTC', currency: 'EUR' });
     // The collector learns about the new property from the event log: wait until it has.
     const created = await system.eventStore.headPosition();
     if (created !== undefined) await system.properties.reached(created);
     if (options.simulate) await simulate(system.eventStore, config.GEOIP_DB, options.simulate);
-    await sendTestHits(hit);
+    await sendRecentVisits(hit);
+    if (options.hostile !== false) await sendHostileHits(hit);
     await settled();
   } catch (error) {
     await system.stop();
@@ -143,8 +147,8 @@ async function simulate(store: unknown, geoDb: string | undefined, size: { visit
   await simulateHistory({ store: store as Parameters<typeof simulateHistory>[0]['store'], property: PROPERTY_ID, seed: 'ui-dashboard', geo, ...size });
 }
 
-/** A small, known set of hits: two countries, two devices, a referral, a campaign, an event, a sale, and hostile text. */
-async function sendTestHits(hit: (params: Record<string, string>) => Promise<void>): Promise<void> {
+/** A small, known set of visits happening now: two countries, two devices, a referral, a search. */
+async function sendRecentVisits(hit: (params: Record<string, string>) => Promise<void>): Promise<void> {
   const visitors = [
     { cid: '1001.1', uip: LONDON, ua: DESKTOP_UA, pages: ['/', '/pricing'], dr: 'https://news.example.org/post/1' },
     { cid: '1002.1', uip: LONDON, ua: MOBILE_UA, pages: ['/', '/blog/espresso'] },
@@ -166,7 +170,10 @@ async function sendTestHits(hit: (params: Record<string, string>) => Promise<voi
       });
     }
   }
-  // Hostile strings in a page title, a campaign name and an event label.
+}
+
+/** Hostile strings in a page title, a campaign name and an event label; a sale. */
+async function sendHostileHits(hit: (params: Record<string, string>) => Promise<void>): Promise<void> {
   await hit({ cid: '2001.1', uip: LONDON, ua: DESKTOP_UA, t: 'pageview', dp: '/xss', dt: XSS_SCRIPT, dh: 'coffee.example.com', cn: XSS_SCRIPT, cs: 'newsletter', cm: 'email' });
   await hit({ cid: '2001.1', uip: LONDON, ua: DESKTOP_UA, t: 'event', ec: 'xss', ea: 'click', el: XSS_IMG, dp: '/xss' });
   await hit({ cid: '2002.1', uip: MILTON_US, ua: DESKTOP_UA, t: 'pageview', dp: '/checkout', dt: XSS_IMG, dh: 'coffee.example.com', cn: XSS_IMG, cs: 'ads', cm: 'cpc' });

@@ -9,7 +9,7 @@
 //
 // Parsing checks names and shapes and names the failing field (`filters.and[1].not`).
 import type { DimensionCondition, DimensionFilter, DimensionOperator } from '../../../projections/analytics/adhoc-filter.ts';
-import { DIMENSION_OPERATORS } from '../../../projections/analytics/adhoc-filter.ts';
+import { conditionHolds, DIMENSION_OPERATORS } from '../../../projections/analytics/adhoc-filter.ts';
 import { badRequest } from '../../http/problem.ts';
 import { isApiDimension, isApiMetric, modelDimension } from './catalog.ts';
 import { compileSafeRegex } from './regex.ts';
@@ -193,22 +193,7 @@ export function rowMatches(tree: FilterTree, dimension: (name: string) => string
   if ('metric' in tree) return compare(tree.metric.op, metric(tree.metric.metric), tree.metric.value);
   if ('condition' in tree) {
     const value = dimension(tree.condition.dimension);
-    if (value === undefined) return false;
-    const c = tree.condition;
-    switch (c.op) {
-      case 'is':
-        return c.values.includes(value);
-      case 'is_not':
-        return !c.values.includes(value);
-      case 'contains':
-        return c.values.some((v) => value.includes(v));
-      case 'not_contains':
-        return !c.values.some((v) => value.includes(v));
-      case 'starts_with':
-        return c.values.some((v) => value.startsWith(v));
-      case 'matches':
-        return (c.regexes ?? []).some((r) => r.test(value));
-    }
+    return value !== undefined && conditionHolds(tree.condition, value);
   }
   if ('and' in tree) return tree.and.every((t) => rowMatches(t, dimension, metric));
   if ('or' in tree) return tree.or.some((t) => rowMatches(t, dimension, metric));
