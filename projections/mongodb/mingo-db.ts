@@ -576,9 +576,13 @@ export function createMingoDb(options: MingoDbOptions = {}): MingoDb {
           }
         }
         return cursor(() => {
-          const docs = [...viewOf(name, txn).entries()].map(([, doc]) => doc);
-          // The documents are frozen (toStored): a stage that tried to change its input would throw, not corrupt the store.
-          return new Aggregator(pipeline, { ...QUERY_OPTIONS, processingMode: ProcessingMode.CLONE_OFF }).run(docs) as Doc[];
+          // A leading $match only reads; the stages after it get copies, since some change their
+          // input in place (stored documents are frozen, and mingo is not strict-mode code).
+          const first = pipeline[0];
+          const match = first !== undefined && Object.keys(first).length === 1 && isPlainObject(first['$match']) ? first['$match'] : undefined;
+          const found = match === undefined ? [...viewOf(name, txn).entries()] : matching(viewOf(name, txn), match, false);
+          const docs = found.map(([, doc]) => structuredClone(doc));
+          return new Aggregator(match === undefined ? pipeline : pipeline.slice(1), { ...QUERY_OPTIONS, processingMode: ProcessingMode.CLONE_OFF }).run(docs) as Doc[];
         });
       },
       async countDocuments(filter = {}, countOptions) {
