@@ -14,11 +14,9 @@
 // - properties {_id: property id, info}: property infos folded from property events.
 // Metric and dimension names are our own constants (no `.` or `$`); values such as page
 // paths are only ever stored as field values, never as field names.
-import { SESSION_DIMENSIONS, SESSION_VALUE_COUNT } from '../analytics/dimensions.ts';
-import { NOT_SET } from '../analytics/dimensions.ts';
+import { NOT_SET, SESSION_DIMENSIONS, SESSION_VALUE_COUNT } from '../analytics/dimensions.ts';
 import type { SessionDoc } from '../analytics/model.ts';
-import type { MongoDbLike, MongoDoc } from './db.ts';
-import { keyId } from './db.ts';
+import { keyId, type MongoDbLike, type MongoDoc } from './db.ts';
 
 export interface AnalyticsCollections {
   daily: string;

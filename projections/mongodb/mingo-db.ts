@@ -16,11 +16,11 @@
 // Deliberately stricter than a server where adapters must stay portable: field names may
 // not start with `$` or contain `.`, only plain objects/arrays/Dates/primitives are
 // stored (`undefined` becomes null, as the driver serialises it), a transaction may not
-// create a collection, `$out`/`$merge`/`$lookup` and server-side JavaScript are refused. Not modelled: secondary-index uniqueness and use
-// (indexes are recorded, queries scan), the 16 MB document limit, numeric BSON types.
+// create a collection, `$out`/`$merge`/`$lookup` and server-side JavaScript are refused.
+// Not modelled: secondary-index uniqueness and use (indexes are recorded, queries scan),
+// the 16 MB document limit, numeric BSON types, timeouts.
 import { Aggregator, ProcessingMode, Query, update as applyModifier } from 'mingo';
-import type { MongoBulkResult, MongoCollectionLike, MongoCursorLike, MongoDbLike, MongoDoc, MongoFindOptions, MongoSession, MongoUpdate, MongoWriteOp } from './db.ts';
-import { DUPLICATE_KEY } from './db.ts';
+import { DUPLICATE_KEY, type MongoBulkResult, type MongoCollectionLike, type MongoCursorLike, type MongoDbLike, type MongoDoc, type MongoFindOptions, type MongoSession, type MongoUpdate, type MongoWriteOp } from './db.ts';
 
 type Doc = MongoDoc;
 
@@ -316,9 +316,13 @@ interface Transaction {
   finish(): void;
 }
 
-/** Thrown inside an implicit (single-operation) write that touched a document an open transaction holds. */
-class Blocked {
-  constructor(readonly by: Transaction) {}
+/** Thrown inside an implicit (single-operation) write that touched a document an open transaction holds; the write waits and retries. */
+class BlockedByTransaction extends Error {
+  override readonly name = 'BlockedByTransaction';
+
+  constructor(readonly by: Transaction) {
+    super('the document is held by an open transaction');
+  }
 }
 
 export function createMingoDb(options: MingoDbOptions = {}): MingoDb {
@@ -506,14 +510,14 @@ export function createMingoDb(options: MingoDbOptions = {}): MingoDb {
             const part = execute(collection, op, overlay(viewOf(collection, undefined), out), out, false);
             for (const key of out.keys()) {
               const holder = locks.get(lockKey(collection, key));
-              if (holder !== undefined) throw new Blocked(holder);
+              if (holder !== undefined) throw new BlockedByTransaction(holder);
             }
             apply(collection, out);
             add(total, part);
           }
           break;
         } catch (error) {
-          if (error instanceof Blocked) {
+          if (error instanceof BlockedByTransaction) {
             // Outside transactions a write waits for the transaction holding the document.
             await error.by.done;
             continue;

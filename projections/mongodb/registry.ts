@@ -90,6 +90,7 @@ export function createMongoRegistry(store: MongoReadStore): ProjectionRegistry {
       return docs.map((doc) => num(doc, 'version')).filter((v): v is number => v !== undefined);
     },
     async forgetVersion(name, version) {
+      await indexed();
       await store.withTransaction(async (session) => {
         await versions.deleteMany({ _id: keyId(name, version) }, { session });
         await statuses.deleteMany({ _id: keyId(name, version) }, { session });

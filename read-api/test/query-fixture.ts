@@ -10,7 +10,7 @@ import { loadConfig } from '../../platform/config.ts';
 import { silentLogger } from '../../platform/logger.ts';
 import { startSystem, type RunningSystem } from '../../platform/system.ts';
 import { createAnalyticsProjection } from '../../projections/analytics/index.ts';
-import { call, type TestResponse } from './harness.ts';
+import { call, within, type TestResponse } from './harness.ts';
 
 export const GEOIP_DB = fileURLToPath(new URL('../../../shared/geoip/GeoIP2-City-Test.mmdb', import.meta.url));
 export const ADMIN_KEY = 'query-test-admin-key-0123456789abcdef';
@@ -33,7 +33,7 @@ export interface QuerySystem {
   createProperty(id: string, settings?: Record<string, unknown>): Promise<void>;
   /** POSTs one hit to /collect at `at` (the clock moves there; it never moves back). */
   hit(property: string, at: number, params: Record<string, string>, userAgent?: string): Promise<void>;
-  /** Resolves when the projections have applied every event appended so far. */
+  /** Resolves when the projections have applied every event appended so far (call after hits: the last event must be one they read). */
   settled(): Promise<void>;
   /** A read API call (path under /api/v1), with the admin key unless another is given. */
   api(method: string, path: string, options?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<TestResponse>;
@@ -55,7 +55,7 @@ export async function startQuerySystem(start: number): Promise<QuerySystem> {
   const system = await startSystem(config, silentLogger(), { now, projections: [createAnalyticsProjection({ clock: now })] });
   const settled = async (): Promise<void> => {
     const head = await system.eventStore.headPosition();
-    if (head !== undefined) await system.projections.waitForPosition(head);
+    if (head !== undefined) await within(system.projections.waitForPosition(head), 'the projections to catch up', 30_000);
   };
   const api: QuerySystem['api'] = (method, path, options = {}) =>
     call({ url: `${system.url}/api/v1` }, method, path, {

@@ -16,6 +16,7 @@
 // Reads and subscriptions pull pages from the database by position, so a slow reader
 // costs no memory; live subscribers are woken by an in-process signal after each commit,
 // and a light poll of `PRAGMA data_version` notices commits made by other processes.
+import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../../platform/logger.ts';
 import { InvalidAppendError, WrongExpectedRevisionError, validateAppend } from './errors.ts';
@@ -65,7 +66,8 @@ export interface EmbeddedEventStoreOptions {
    * Where write transactions run. 'thread': always in the writer thread. 'inline': on
    * the caller's thread (a short-lived CLI or test store saves starting a thread).
    * 'auto' (default): inline until the store has acknowledged AUTO_THREAD_AFTER_APPENDS
-   * appends, then in the thread once it has started. Same outcomes either way.
+   * appends, then in the thread once it has started, on a machine with more than one
+   * CPU (on one, the hand-off only adds work). Same outcomes either way.
    */
   writer?: 'auto' | 'thread' | 'inline';
   /** The clock stamping `created` (tests of retention pass their own). Default Date.now. */
@@ -101,14 +103,34 @@ const SCAN_WINDOW = 65_536;
 /** A very large queue is split over several transactions to bound one commit's pause. */
 const MAX_OPS_PER_TRANSACTION = 4096;
 /**
- * Batches the writer thread holds at once: it commits one while the next waits in its
- * queue, so it never idles for a round trip to this thread; the rest waits here, growing.
+ * Batches in the writer thread at once. One: the next batch grows while the thread
+ * commits, so under load a commit (and its fsync) serves more appends. Two kept the
+ * thread busier but made batches a quarter smaller for no measurable gain.
  */
-const MAX_BATCHES_IN_THREAD = 2;
+const MAX_BATCHES_IN_THREAD = 1;
 /** In 'auto' mode, the writer thread starts after this many appends (a busy store, not a one-off). */
 export const AUTO_THREAD_AFTER_APPENDS = 1000;
+const SEVERAL_CPUS = availableParallelism() > 1;
 /** truncateBefore deletes in windows of this many positions, one transaction each, yielding between. */
 const TRUNCATE_WINDOW = 16_384;
+
+/** What a sleeping filtered subscriber tells the store, so a commit it would skip need not wake it. */
+interface Sleeper {
+  filter: EventFilter;
+  /** Where its next read starts (exclusive). */
+  position(): number;
+  moveTo(position: number): void;
+}
+
+/** Whether an acknowledged write of the batch recorded an event the filter passes. */
+function concerns(pending: Pending, filter: EventFilter): boolean {
+  const { operation } = pending;
+  if (operation.kind !== 'append') return false;
+  const prefixes = filter.streamPrefixes;
+  if (prefixes !== undefined && !prefixes.some((prefix) => operation.stream.startsWith(prefix))) return false;
+  const types = filter.eventTypes;
+  return types === undefined || operation.events.some((event) => types.includes(event[1]));
+}
 
 /** A queued write and its caller's promise. */
 interface Pending {
@@ -142,7 +164,8 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   let threadFailure: Error | undefined;
   /** Highest position known to be committed (ours or another process's). */
   let lastAssigned = sql.lastAssigned.get() ?? 0;
-  const waiters = new Set<() => void>();
+  /** Live subscribers asleep until the next commit, each by its wake function. */
+  const waiters = new Map<() => void, Sleeper | undefined>();
   let poll: NodeJS.Timeout | undefined;
   let dataVersion = 0;
   const subscriptions = new Set<{ close(): Promise<void> }>();
@@ -189,7 +212,7 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   /** Whether this batch goes to the thread; starts the thread the first time it is wanted. */
   function useThread(): boolean {
     if (writerMode === 'inline') return false;
-    if (writerMode === 'auto' && (stats.appends < AUTO_THREAD_AFTER_APPENDS || threadFailure !== undefined)) return false;
+    if (writerMode === 'auto' && (!SEVERAL_CPUS || stats.appends < AUTO_THREAD_AFTER_APPENDS || threadFailure !== undefined)) return false;
     if (thread === undefined && threadFailure === undefined) startThread();
     // 'auto' writes inline until the thread is ready, 'thread' waits for it.
     return writerMode === 'thread' || thread?.isReady() === true;
@@ -261,7 +284,7 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   function settle(batch: Pending[], result: BatchResult, inThread: boolean): void {
     stats.transactions += 1;
     if (inThread) stats.threadTransactions += 1;
-    let wroteEvents = false;
+    let written = 0;
     for (let i = 0; i < batch.length; i++) {
       const { operation, resolve, reject } = batch[i]!;
       const outcome = result.outcomes[i]!;
@@ -273,14 +296,15 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
       } else {
         stats.appends += 1;
         stats.events += outcome.written;
-        if (outcome.written > 0) wroteEvents = true;
+        written += outcome.written;
         resolve({ nextRevision: outcome.nextRevision, position: encodePosition(outcome.position) });
       }
     }
     if (result.walWarning !== undefined) logger?.warn(result.walWarning);
-    if (wroteEvents) {
+    if (written > 0) {
       lastAssigned = Math.max(lastAssigned, result.lastAssigned);
-      wakeAll();
+      // One transaction of the single writer: its positions are consecutive.
+      wakeConcerned(batch, result.lastAssigned - written + 1, result.lastAssigned);
     }
   }
 
@@ -293,14 +317,31 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   // --- live signal ----------------------------------------------------------------
 
   function wakeAll(): void {
-    const woken = [...waiters];
+    const woken = [...waiters.keys()];
     waiters.clear();
     for (const wake of woken) wake();
   }
 
+  /**
+   * After one of our commits, which wrote positions first..last: a filtered subscriber
+   * that had read up to just before them and that no event of the batch concerns is moved
+   * past them asleep, instead of woken to query rows it would skip (each query re-reads
+   * pages the writer thread's commit made stale in this connection's cache).
+   */
+  function wakeConcerned(batch: Pending[], first: number, last: number): void {
+    for (const [wake, sleeper] of [...waiters]) {
+      if (sleeper !== undefined && sleeper.position() === first - 1 && !batch.some((pending) => concerns(pending, sleeper.filter))) {
+        sleeper.moveTo(last);
+        continue;
+      }
+      waiters.delete(wake);
+      wake();
+    }
+  }
+
   /** Calls `wake` once at the next commit (ours, or another process's noticed by the poll) or on close. */
-  function waitForCommit(wake: () => void): void {
-    waiters.add(wake);
+  function waitForCommit(wake: () => void, sleeper?: Sleeper): void {
+    waiters.set(wake, sleeper);
     if (!poll) {
       dataVersion = Number(db.pragma('data_version', { simple: true }));
       // Not unref'd: a process whose only work is a live subscription (a projection
@@ -415,6 +456,15 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
     const filter = options.filter;
     let stopped = false;
     let wake: (() => void) | undefined;
+    const sleeper: Sleeper | undefined = hasFilter(filter)
+      ? {
+          filter: filter!,
+          position: () => after,
+          moveTo: (position) => {
+            after = position;
+          },
+        }
+      : undefined;
 
     async function* messages(): AsyncGenerator<SubscriptionMessage> {
       let caughtUp = false;
@@ -439,7 +489,7 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
           if (lastAssigned > after) continue;
           await new Promise<void>((resolve) => {
             wake = resolve;
-            waitForCommit(resolve);
+            waitForCommit(resolve, sleeper);
           });
           wake = undefined;
         }

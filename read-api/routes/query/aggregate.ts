@@ -10,8 +10,11 @@ export interface AggregateRow {
   users: number;
 }
 
+/** The key of a row: the JSON of its dimension values; '' for the one row without dimensions (as the report logic names it). */
+export const rowKey = (values: readonly string[]): string => (values.length === 0 ? '' : JSON.stringify(values));
+
 export interface Aggregate {
-  /** By JSON.stringify(dimension values). */
+  /** By rowKey(dimension values). */
   rows: Map<string, AggregateRow>;
   /** Distinct users over every row. */
   users: number;

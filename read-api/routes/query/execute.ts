@@ -16,7 +16,7 @@ import { activeVersion } from '../../../projections/registry.ts';
 import type { EventStore } from '../../../storage/eventstore/port.ts';
 import type { EmbeddedReadStore, ReadStore } from '../../../storage/readstore/port.ts';
 import { notFound, ProblemError } from '../../http/problem.ts';
-import { aggregateSource, type Aggregate } from './aggregate.ts';
+import { aggregateSource, rowKey, type Aggregate } from './aggregate.ts';
 import { apiDimension, dimensionKind, isCustomMetric, modelDimension, modelMetric, toApiValue, type DimensionKind } from './catalog.ts';
 import { resolveCompareRange, resolveDateRange, type DayRange } from './dates.ts';
 import { rowMatches, splitFilters, type FilterTree } from './filters.ts';
@@ -142,7 +142,7 @@ async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps:
     let aggregate: Aggregate;
     if (plan.mode === 'documents') {
       const found = sources.adhoc.aggregateSessions({ property: request.property, from: range.from, to: range.to, dimensions: p.modelDimensions, filter: p.dataFilter, customMetrics, hitScoped });
-      aggregate = { rows: new Map(found.rows.map((row) => [JSON.stringify(row.values), { stored: row.stored, custom: row.custom, users: row.users }])), users: found.users };
+      aggregate = { rows: new Map(found.rows.map((row) => [rowKey(row.values), { stored: row.stored, custom: row.custom, users: row.users }])), users: found.users };
     } else {
       const answer = await answerFromHits(
         { property: request.property, from: range.from, to: range.to, dimensions: p.modelDimensions, filter: p.dataFilter, kinds: p.kinds, customMetrics, hitScoped },

@@ -14,7 +14,7 @@ import type { EventStore } from '../../../storage/eventstore/port.ts';
 import { ProblemError } from '../../http/problem.ts';
 import type { DimensionKind, HitFamily } from './catalog.ts';
 import { familyOf } from './catalog.ts';
-import type { Aggregate, AggregateRow } from './aggregate.ts';
+import { rowKey, type Aggregate, type AggregateRow } from './aggregate.ts';
 import { sessionFacts, type Fact } from './hit-facts.ts';
 
 export interface HitQuery {
@@ -147,7 +147,7 @@ export async function answerFromHits(query: HitQuery, deps: HitDeps): Promise<Hi
         }
         if (!complete) continue;
         if (query.filter !== undefined && !evaluateFilter(query.filter, (d) => values.get(d))) continue;
-        const key = JSON.stringify(query.dimensions.map((d) => values.get(d)!));
+        const key = rowKey(query.dimensions.map((d) => values.get(d)!));
         let row = rows.get(key);
         if (row === undefined) rows.set(key, (row = { stored: new Array<number>(METRIC_COUNT).fill(0), custom: {}, users: 0, clients: new Set() }));
         const m = fact.metrics;
