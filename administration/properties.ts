@@ -6,6 +6,7 @@ import {
   evolve,
   initialState,
   propertyEventSchemas,
+  PROPERTY_STREAM_PREFIX,
   propertyStreamName,
   settingsOf,
   type PropertyCommand,
@@ -18,7 +19,6 @@ import type { EventStore, RecordedEvent } from '../storage/eventstore/port.ts';
 import { randomUUID } from 'node:crypto';
 
 const MAX_ATTEMPTS = 5;
-const PROPERTY_STREAM_PREFIX = 'property-';
 
 /** Reads a recorded event back as a property event, validating its data against the published schema. */
 export function toPropertyEvent(event: RecordedEvent): PropertyEvent | undefined {

@@ -7,7 +7,7 @@ import type { PropertySettings } from '../domain/property/settings.ts';
 import type { Logger } from '../platform/logger.ts';
 import { comparePositions, type EventStore, type Position, type RecordedEvent } from '../storage/eventstore/port.ts';
 
-export const PROPERTY_STREAM_PREFIX = 'property-';
+import { PROPERTY_STREAM_PREFIX } from '../domain/property/decider.ts';
 
 export interface PropertyDirectory {
   /** Resolves once every property event that existed at start was folded. */

@@ -15,13 +15,12 @@
 // The read models are not touched: numbers already projected stay. A replay only sees the
 // history that is left (docs/deploy.md, "Retention").
 import type { Logger } from './logger.ts';
-import { evolve, initialState, type PropertyState } from '../domain/property/decider.ts';
+import { evolve, initialState, PROPERTY_STREAM_PREFIX, type PropertyState } from '../domain/property/decider.ts';
 import { propertyEventSchemas, type PropertyEvent } from '../domain/property/events.ts';
 import { CLIENT_STREAM_PREFIX } from '../domain/client/stream.ts';
 import { comparePositions, type EventStore, type Position } from '../storage/eventstore/port.ts';
 
 const DAY_MS = 86_400_000;
-const PROPERTY_STREAM_PREFIX = 'property-';
 /** Tracking ids written into stream names as they are (domain/client/stream.ts); others are encoded. */
 const RAW_TID = /^[A-Za-z0-9_:@+-]+$/;
 

@@ -2,6 +2,7 @@
 // long-running `webalytic` command does (start, collector, projections run, read-api).
 // A second signal during the shutdown stops waiting (exit code 1).
 import type { Config } from './config.ts';
+import { firstStartHints } from './first-start.ts';
 import type { Logger } from './logger.ts';
 import { startServices, type ServicesOptions } from './system.ts';
 
@@ -9,6 +10,9 @@ export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']
 
 export async function runUntilSignal(config: Config, logger: Logger, options: ServicesOptions): Promise<number> {
   const running = await startServices(config, logger, options);
+  if (running.readApi !== undefined) {
+    for (const hint of await firstStartHints(running.eventStore, { url: running.url, adminKeyConfigured: config.ADMIN_API_KEY !== undefined })) logger.info(`next step: ${hint}`);
+  }
   const signal = await nextSignal();
   logger.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down: no new connections, finishing the requests in flight');
   const forced = nextSignal().then((again) => again);

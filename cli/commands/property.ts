@@ -14,6 +14,7 @@ const SETTING_OPTIONS = {
   currency: { type: 'string' },
   'session-timeout': { type: 'string' },
   'campaign-timeout': { type: 'string' },
+  'retention-days': { type: 'string' },
   'referral-exclusions': { type: 'string' },
   'social-networks': { type: 'string' },
   'bot-filtering': { type: 'string' },
@@ -45,6 +46,7 @@ Settings:
   --currency EUR                 ISO 4217 code
   --session-timeout 30           minutes, 1 to 240
   --campaign-timeout 183         days, 1 to 730
+  --retention-days 400           days the raw hits are kept (0 = forever; read models keep their numbers)
   --referral-exclusions x.com,y.com
   --social-networks a.com,b.com  replaces the social network list
   --bot-filtering on|off         --ip-anonymization always|on-request
@@ -103,6 +105,7 @@ function settingsFrom(values: Options): Record<string, unknown> {
   if (values.currency !== undefined) settings.currency = values.currency;
   if (values['session-timeout'] !== undefined) settings.sessionTimeoutMinutes = integer('session-timeout', values['session-timeout']);
   if (values['campaign-timeout'] !== undefined) settings.campaignTimeoutDays = integer('campaign-timeout', values['campaign-timeout']);
+  if (values['retention-days'] !== undefined) settings.retentionDays = integer('retention-days', values['retention-days']);
   if (values['referral-exclusions'] !== undefined) settings.referralExclusions = list(values['referral-exclusions']);
   if (values['social-networks'] !== undefined) settings.socialNetworks = list(values['social-networks']);
   if (values['bot-filtering'] !== undefined) settings.botFiltering = onOff('bot-filtering', values['bot-filtering']);

@@ -30,7 +30,9 @@ export { PropertyCommandRejected, PropertyNotFound } from './errors.ts';
 export type PropertyState = { status: 'absent' } | { status: 'present'; settings: PropertySettings };
 
 /** Category `property`: everything before the first `-` (the tid's own dashes come after). */
-export const propertyStreamName = (propertyId: string): string => `property-${propertyId}`;
+/** The category of property streams; `$all` filters select them by this prefix. */
+export const PROPERTY_STREAM_PREFIX = 'property-';
+export const propertyStreamName = (propertyId: string): string => `${PROPERTY_STREAM_PREFIX}${propertyId}`;
 
 export const initialState = (): PropertyState => ({ status: 'absent' });
 

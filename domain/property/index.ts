@@ -4,6 +4,7 @@ export {
   evolve,
   initialState,
   propertyStreamName,
+  PROPERTY_STREAM_PREFIX,
   settingsOf,
   stateFrom,
   PROPERTY_DEFAULTS,

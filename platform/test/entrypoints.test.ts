@@ -105,6 +105,26 @@ test('webalytic start: every service on one port', async () => {
   await stopped(start, 'start');
 });
 
+test('webalytic start on a fresh data dir says how to create the first property and sign in, and stops saying it once done', async () => {
+  const dataDir = tempDir();
+  const fresh = startChild(['start'], { WEBALYTIC_DATA_DIR: dataDir });
+  children.push(fresh);
+  const url = await fresh.url();
+  const property = await fresh.waitFor((l) => String(l.msg).startsWith('next step: no property yet'), 'the first-property hint');
+  assert.ok(String(property.msg).includes(`open ${url}/`), 'points at the dashboard');
+  assert.ok(String(property.msg).includes('webalytic property create --id'), 'names the command');
+  const key = await fresh.waitFor((l) => String(l.msg).startsWith('next step: no API key yet'), 'the sign-in hint');
+  assert.ok(String(key.msg).includes('webalytic keys create --role admin'));
+  await stopped(fresh, 'start');
+
+  await createPropertyIn(dataDir);
+  const again = startChild(['start'], { WEBALYTIC_DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY });
+  children.push(again);
+  await again.url();
+  await stopped(again, 'start');
+  assert.not.ok(again.lines.some((l) => String(l.msg).startsWith('next step:')), 'no hints once a property exists and a key is configured');
+});
+
 test('bad usage and bad configuration exit 2 before anything starts', async () => {
   const extra = startChild(['collector', '--fast'], {});
   const badPort = startChild(['read-api'], { PORT: 'eighty' });

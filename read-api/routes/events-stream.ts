@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { EVENT_TYPES, isEventType } from '../../domain/contract.ts';
 import { CLIENT_STREAM_PREFIX } from '../../domain/client/stream.ts';
 import { ERASURE_STREAM_PREFIX } from '../../domain/erasure/events.ts';
+import { PROPERTY_STREAM_PREFIX } from '../../domain/property/decider.ts';
 import { TID_PATTERN } from '../../domain/property/fields.ts';
 import { comparePositions, type EventFilter, type Position, type RecordedEvent, type Subscription } from '../../storage/eventstore/port.ts';
 import type { ReadApiDeps } from '../app.ts';
@@ -24,7 +25,6 @@ import { badRequest, forbidden } from '../http/problem.ts';
 import { defineRoute, type AnyRoute } from '../http/route.ts';
 import { openSseStream } from './sse.ts';
 
-const PROPERTY_STREAM_PREFIX = 'property-';
 /** The stream categories a subscriber may see. */
 export const PUBLISHED_STREAM_PREFIXES = [CLIENT_STREAM_PREFIX, PROPERTY_STREAM_PREFIX, ERASURE_STREAM_PREFIX] as const;
 
