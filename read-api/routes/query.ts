@@ -1,5 +1,5 @@
-// POST /query and GET /query: the stats query (read-api-design.md, "Stats query
-// contract"). The request is checked (request.ts), planned onto the rollups or the
+// POST /query and GET /query: the stats query (docs/query.md; the reference is the
+// OpenAPI document). The request is checked (request.ts), planned onto the rollups or the
 // session-level data (planner.ts) and answered (execute.ts); `Accept: text/csv` or
 // `format=csv` answers CSV (csv.ts).
 import type { Request, Response } from 'express';
