@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DIST_DIR, isBuildFresh, UI_DIR } from './build-support.ts';
+import { DIST_DIR, isBuildFresh, UI_DIR } from '../build.ts';
 
 const BUDGET_BYTES = 150 * 1024;
 const uiDir = UI_DIR;

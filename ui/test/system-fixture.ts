@@ -1,19 +1,19 @@
 // The real Webalytic (collector, projections, read API, dashboard) on a temp data dir,
-// for the browser tests and the screenshot script: startSystem from platform/system.ts,
-// a property created over the API, hits sent to /collect, and the dashboard served.
+// for the browser tests and the screenshot script: startSystem from platform/system.ts
+// (which serves the dashboard), a property created over the API and hits sent to /collect.
 // Everything is imported lazily so a checkout where a part is still missing can skip.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureUiBuilt } from './build-support.ts';
+import { ensureUiBuilt } from '../build.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ADMIN_KEY = 'ui-test-admin-key-0123456789abcdef';
 export const PROPERTY_ID = 'UA-424242-1';
 export const XSS_SCRIPT = '<script>window.__xss=1</script>';
 export const XSS_IMG = '<img src=x onerror="window.__xss=1">';
-const GEOIP_DB = join(REPO_ROOT, '..', 'shared', 'geoip', 'GeoIP2-City-Test.mmdb');
+export const GEOIP_DB = join(REPO_ROOT, '..', 'shared', 'geoip', 'GeoIP2-City-Test.mmdb');
 
 /** Why the fixture cannot run in this checkout, or undefined when it can. */
 export function missingPart(): string | undefined {
@@ -26,7 +26,7 @@ export interface Fixture {
   key: string;
   propertyId: string;
   dataDir: string;
-  /** POSTs one Measurement Protocol hit to /collect (tid is added). */
+  /** POSTs one Measurement Protocol hit to /collect (tid is the fixture property's unless given). */
   hit(params: Record<string, string>): Promise<void>;
   /** Resolves when the read models reflect every event appended so far. */
   settled(): Promise<void>;
@@ -43,6 +43,8 @@ export interface FixtureOptions {
   /** Also send hits whose title, campaign and event label are hostile HTML (the XSS test). Default true. */
   hostile?: boolean;
   propertyName?: string;
+  /** A fresh install: no property and no hits (the onboarding test). */
+  fresh?: boolean;
 }
 
 const DESKTOP_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
@@ -57,7 +59,6 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   const { loadConfig } = await import('../../platform/config.ts');
   const { silentLogger } = await import('../../platform/logger.ts');
   const { startSystem } = await import('../../platform/system.ts');
-  const { uiMiddleware } = await import('../serve.ts');
 
   const dataDir = mkdtempSync(join(tmpdir(), 'webalytic-ui-system-'));
   const config = loadConfig({
@@ -71,11 +72,6 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   });
   const system = await startSystem(config, silentLogger());
   const url = system.url;
-
-  // The lead mounts the dashboard in platform/system.ts; until then the fixture does.
-  const probe = await fetch(`${url}/`, { headers: { accept: 'text/html' } });
-  const body = await probe.text();
-  if (!(probe.ok && body.includes('id="app"'))) system.app.use(uiMiddleware());
 
   async function api<T>(method: string, path: string, payload?: unknown): Promise<T> {
     const response = await fetch(`${url}/api/v1${path}`, {
@@ -104,6 +100,20 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     if (head !== undefined && (await system.projections.status()).length > 0) await system.projections.waitForPosition(head);
   };
 
+  const fixture: Fixture = {
+    url,
+    key: ADMIN_KEY,
+    propertyId: PROPERTY_ID,
+    dataDir,
+    hit,
+    settled,
+    api,
+    async close() {
+      await system.stop();
+      if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  if (options.fresh) return fixture;
   try {
     await api('POST', '/properties', { propertyId: PROPERTY_ID, name: options.propertyName ?? 'Coffee & Co <test>', defaultUrl: 'https://coffee.example.com/', timeZone: 'UTC', currency: 'EUR' });
     // The collector learns about the new property from the event log: wait until it has.
@@ -118,20 +128,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-
-  return {
-    url,
-    key: ADMIN_KEY,
-    propertyId: PROPERTY_ID,
-    dataDir,
-    hit,
-    settled,
-    api,
-    async close() {
-      await system.stop();
-      if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return fixture;
 }
 
 /** The simulator's history (simulator/history.ts), written straight into the event store. */
