@@ -1,20 +1,22 @@
 // The dashboard in headless Chromium against the real server (collector, projections,
-// read API) on a temp data dir: sign in, the overview's numbers equal the API's, a click
-// filters every report, the URL round-trips and Back works, the live tail shows a hit
-// sent during the test, the replay button replays, and hostile strings stay text.
-// Skips (one line on stderr) while the read API is not in this checkout.
-import { existsSync } from 'node:fs';
+// read API) on a temp data dir: sign in, the overview's numbers (tiles, the six tables,
+// the time series' table) equal the API's, a click filters every report, the URL
+// round-trips and Back works, the live tail shows a hit sent during the test and pauses,
+// a session opens its raw timeline, the replay button of the real system answers, and
+// hostile strings stay text. The other pages: reports.browser.test.ts; the replay's live
+// progress: replay.browser.test.ts; keyboard, contrast, themes, phone: ux.browser.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { formatValue } from '../src/lib/format.ts';
 import { metricInfo, OVERVIEW_METRICS } from '../src/lib/metrics.ts';
 import type { QueryResponse } from '../src/lib/types.ts';
+import { launchChromium, missingChromium } from './browser.ts';
+import { apiRows, tableRows } from './page-helpers.ts';
 import { missingPart, startFixture, XSS_IMG, XSS_SCRIPT, type Fixture } from './system-fixture.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
-const missing = missingPart() ?? (existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}`);
+const missing = missingPart() ?? missingChromium();
 
 if (missing) {
   process.stderr.write(`ui/test/dashboard.browser.test.ts: skipped, ${missing}\n`);
@@ -26,36 +28,6 @@ if (missing) {
   const pageErrors: string[] = [];
 
   let setupError: unknown;
-  /**
-   * Read API areas still being built answer 404 for their routes: the tests that need one
-   * say so on stderr and stop there, instead of failing on a timeout. Once the routes are
-   * mounted these tests run in full.
-   */
-  const absent = new Set<string>();
-  async function probe(): Promise<void> {
-    const status = async (method: string, path: string, body?: unknown) =>
-      (
-        await fetch(`${fixture.url}/api/v1${path}`, {
-          method,
-          headers: { authorization: `Bearer ${fixture.key}`, 'content-type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        })
-      ).status;
-    if ((await status('POST', '/query', { property: fixture.propertyId, date_range: 'today', metrics: ['users'] })) === 404) absent.add('POST /api/v1/query');
-    if ((await status('GET', `/sessions?property=${fixture.propertyId}&date_range=today`)) === 404) absent.add('GET /api/v1/sessions');
-    if ((await status('GET', `/realtime?property=${fixture.propertyId}`)) === 404) absent.add('GET /api/v1/realtime');
-    const projections = await fixture.api<{ projections: unknown[] }>('GET', '/projections');
-    if (projections.projections.length === 0) absent.add('a projection in projections/catalog.ts');
-  }
-  /** False (after one stderr line) when the test needs a part of the system that is not there yet. */
-  function has(...parts: string[]): boolean {
-    const missingParts = parts.filter((part) => absent.has(part));
-    if (missingParts.length === 0) return true;
-    process.stderr.write(`  (dashboard browser test: not checked, the system has no ${missingParts.join(', ')} yet)\n`);
-    return false;
-  }
-  const QUERY = 'POST /api/v1/query';
-  const CATALOG = 'a projection in projections/catalog.ts';
   /** Later tests need the system and the browser: they stop at once when these did not start. */
   const ready = () => {
     if (setupError) throw new Error(`setup failed: ${setupError instanceof Error ? setupError.message : String(setupError)}`);
@@ -65,7 +37,6 @@ if (missing) {
   test('starts the system on a temp data dir and a headless Chromium', async () => {
     try {
       await setup();
-      await probe();
     } catch (error) {
       setupError = error;
       throw error;
@@ -75,8 +46,7 @@ if (missing) {
   async function setup(): Promise<void> {
     // UI_PERF_VISITORS makes the store bigger for the render-time figure (e.g. 250000 ≈ 1M pageviews).
     fixture = await startFixture({ simulate: { visitors: Number(process.env.UI_PERF_VISITORS ?? 60), days: 30 } });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC', viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
@@ -128,7 +98,6 @@ if (missing) {
 
   test('the overview shows the numbers the API answers', async () => {
     ready();
-    if (!has(QUERY, CATALOG)) return;
     const ms30 = await renderOverview('30d');
     const size = await query({ date_range: '30d', metrics: ['pageviews'], dimensions: [] });
     process.stdout.write(`\n  overview of 30 days (${size.totals.metrics[0]} pageviews) rendered in ${Math.round(ms30)} ms\n`);
@@ -149,16 +118,26 @@ if (missing) {
     }
     assert.ok((shown.users ?? 0) > 0, 'no users today: the fixture hits did not arrive');
 
-    const channels = await query({ date_range: 'today', metrics: ['users'], dimensions: ['channel'], order_by: [['users', 'desc']], limit: 10 });
-    const rows = await page.$$eval('[data-report="channel"] tbody tr', (trs) =>
-      trs.map((tr) => [tr.querySelector('td[data-col="channel"]')?.textContent?.trim() ?? '', Number(tr.querySelector('td[data-col="users"]')?.getAttribute('data-value'))]),
-    );
-    assert.equal(rows, channels.rows.map((r) => [r.dimensions[0], r.metrics[0]]));
+    // The six compact tables: their first ten rows by their metric.
+    for (const [dimension, metric] of [['channel', 'users'], ['source', 'users'], ['pagePath', 'pageviews'], ['country', 'users'], ['deviceCategory', 'users'], ['landingPage', 'sessions']] as const) {
+      const top = await query({ date_range: 'today', compare: null, metrics: [metric], dimensions: [dimension], filters: null, order_by: [[metric, 'desc']], limit: 10, offset: 0 });
+      assert.ok(top.rows.length > 0, `${dimension}: the fixture visits fill it`);
+      assert.equal(await tableRows(page, `[data-report="${dimension}"]`, [dimension], [metric]), apiRows(top), dimension);
+    }
+
+    // The time series' table (its text alternative): every hour of today so far, the API's users or zero.
+    const series = await query({ date_range: 'today', metrics: ['users'], dimensions: ['hour'], order_by: [['hour', 'asc']], limit: 5000 });
+    // Hour keys are YYYY-MM-DDTHH in the property's time zone.
+    const byHour = new Map(series.rows.map((r) => [Number((r.dimensions[0] ?? '').slice(11, 13)), r.metrics[0] ?? 0]));
+    const tableId = (await page.getAttribute('[data-widget="timeseries"] [role="img"]', 'aria-describedby')) ?? '';
+    const values = await page.$$eval(`#${tableId} tbody td:first-of-type`, (tds) => tds.map((td) => td.textContent?.trim() ?? ''));
+    assert.ok(values.length >= Math.max(...byHour.keys()) + 1 && values.length <= 24, `one row per hour of today so far, not ${values.length}`);
+    assert.equal(values, values.map((_, hour) => formatValue('count', byHour.get(hour) ?? 0, { locale: 'en-US' })));
+    assert.ok([...byHour.values()].some((v) => v > 0));
   });
 
   test('clicking a dimension value adds a filter chip that changes every report', async () => {
     ready();
-    if (!has(QUERY, CATALOG)) return;
     const before = await tiles();
     const countries = await query({ date_range: 'today', metrics: ['users'], dimensions: ['country'], order_by: [['users', 'desc']] });
     const target = countries.rows.find((r) => (r.metrics[0] ?? 0) < (before.users ?? 0));
@@ -183,7 +162,6 @@ if (missing) {
 
   test('the URL reproduces the view after a reload, and Back undoes the filter', async () => {
     ready();
-    if (!has(QUERY, CATALOG)) return;
     const url = page.url();
     const filtered = await tiles();
     await page.reload();
@@ -223,7 +201,6 @@ if (missing) {
 
   test('a session opens its timeline of raw hits', async () => {
     ready();
-    if (!has('GET /api/v1/sessions', CATALOG)) return;
     await fixture.settled();
     await page.reload();
     await page.waitForSelector('section[aria-labelledby="sessions-title"] tbody tr');
@@ -232,9 +209,9 @@ if (missing) {
     assert.ok(hashParams().get('session'));
   });
 
+  // A replay of the version already serving ends at once ('up-to-date'); replay.browser.test.ts watches one that builds.
   test('the replay button replays and shows its outcome', async () => {
     ready();
-    if (!has(CATALOG)) return;
     await page.goto(`${fixture.url}/#/admin?property=${fixture.propertyId}&report=projections`);
     const card = page.locator('[data-projection]').first();
     await card.waitFor();
@@ -260,7 +237,7 @@ if (missing) {
     await page.waitForSelector(`[data-widget="live-tail"] li:has-text("/xss-live")`);
     assert.ok((await page.textContent('[data-widget="live-tail"] li:has-text("/xss-live")'))?.includes(XSS_IMG));
 
-    if (has(QUERY, CATALOG, 'GET /api/v1/realtime')) {
+    {
       const visit = async (hash: string, text: string) => {
         await page.goto(`${fixture.url}/#/${hash}`);
         await page.waitForSelector(`td:has-text(${JSON.stringify(text)})`);
