@@ -3,11 +3,11 @@
 // docs/screenshots/. Prints each file written.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './test/browser.ts';
 import { REPO_ROOT, startFixture } from './test/system-fixture.ts';
 
 const OUT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VISITORS = Number(process.env.SCREENSHOT_VISITORS ?? 800);
 // Sixty days, so the comparison with the previous 30 days has something to compare.
 const DAYS = Number(process.env.SCREENSHOT_DAYS ?? 60);
@@ -53,8 +53,9 @@ async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
   process.stdout.write(`starting Webalytic with ${VISITORS} simulated visitors over ${DAYS} days…\n`);
   const fixture = await startFixture({ simulate: { visitors: VISITORS, days: DAYS }, hostile: false, propertyName: 'Coffee & Co' });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await launchChromium();
   try {
+    await firstRun(browser);
     const login = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     await login.goto(`${fixture.url}/`);
     await login.waitForSelector('input[name="api-key"]');
@@ -79,6 +80,30 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await fixture.close();
+  }
+}
+
+/** A fresh install after sign-in: the form for the first property, then its snippet. */
+async function firstRun(browser: Browser): Promise<void> {
+  const fresh = await startFixture({ fresh: true });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Europe/Berlin', deviceScaleFactor: 1 });
+  try {
+    await context.addInitScript((key) => sessionStorage.setItem('webalytic.apiKey', key), fresh.key);
+    const page = await context.newPage();
+    await page.goto(`${fresh.url}/`);
+    await page.getByLabel('Name').fill('My coffee shop');
+    await page.getByLabel('Website URL').fill('https://coffee.example.com');
+    await page.getByLabel('Tracking ID').fill('UA-12345-1');
+    await page.getByLabel('Currency').selectOption('EUR');
+    await page.screenshot({ path: join(OUT_DIR, 'onboarding.png') });
+    process.stdout.write('wrote docs/screenshots/onboarding.png\n');
+    await page.getByRole('button', { name: 'Create property' }).click();
+    await page.waitForSelector('[data-snippet]');
+    await page.screenshot({ path: join(OUT_DIR, 'onboarding-snippet.png') });
+    process.stdout.write('wrote docs/screenshots/onboarding-snippet.png\n');
+  } finally {
+    await context.close();
+    await fresh.close();
   }
 }
 
