@@ -2,7 +2,8 @@
 // control has a name on every page, the keyboard reaches and works everything (skip link,
 // navigation, tabs, sorting, filters, charts and their text alternative), text contrast is
 // WCAG AA in the light and the dark theme (the system's choice, and the header's toggle,
-// remembered), and at phone width no page scrolls sideways.
+// remembered), a failing widget says why and retries without holding the others up, an
+// empty range says so, and at phone width no page scrolls sideways.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -283,6 +284,33 @@ if (missing) {
     const toggled = await inPage(light, lowContrastText);
     assert.equal(toggled.length, 0, `text under AA contrast with the toggle:${describe(toggled)}`);
     void system;
+  });
+
+  test('a widget that fails says why and retries while the others show their numbers; an empty range says so', async () => {
+    const page = await newPage();
+    // The server failing for one widget's query only (the time series asks by date).
+    let failing = true;
+    await page.route('**/api/v1/query', async (route) => {
+      const body = route.request().postDataJSON() as { dimensions?: string[] } | null;
+      if (failing && body?.dimensions?.[0] === 'date') {
+        await route.fulfill({ status: 500, contentType: 'application/problem+json', body: JSON.stringify({ title: 'Internal Server Error', detail: 'the test broke this query' }) });
+        return;
+      }
+      await route.continue();
+    });
+    await visit(page, { hash: 'overview', ready: 'section.report[data-report="channel"]' });
+    const series = page.locator('[data-widget="timeseries"]');
+    assert.is((await series.getByRole('alert').textContent())?.trim().replace(/\s+/g, ' '), 'Internal Server Error: the test broke this query Try again');
+    assert.ok(await page.locator('button[data-metric="users"] .value[data-value]').isVisible(), 'the tiles did not wait for the chart');
+    assert.is(await page.locator('section.report tbody tr').count() > 0, true, 'nor did the tables');
+    failing = false;
+    await series.getByRole('button', { name: 'Try again' }).click();
+    await series.locator('.chart').waitFor();
+
+    await visit(page, { hash: 'overview?range=2020-01-01..2020-01-31', ready: 'section.report[data-report="channel"]' });
+    assert.is(await page.locator('section.report [data-state="empty"]').count(), 6, 'each table says it has nothing');
+    assert.is((await series.locator('[data-state="empty"]').textContent())?.trim(), 'No data in this range');
+    assert.is(await page.getAttribute('button[data-metric="users"] .value', 'data-value'), '0');
   });
 
   test('at phone width every page fits the screen without sideways scrolling', async () => {
