@@ -370,9 +370,9 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
     },
 
     usersByDay(property, from, to, dimension) {
-      const expr = dayExpr(dimension, 'day');
+      // user_values (embedded-user-values.ts) counts each client once per value, on its first day in the range.
       const out = new Map<string, number>();
-      for (const row of rows(`SELECT ${expr}, COUNT(DISTINCT client) FROM ${q(t.userDays)} WHERE ${range} GROUP BY 1`, [property, from, to])) {
+      for (const row of rows(`SELECT value, SUM(clients) FROM ${q(t.userValues)} WHERE ${range} AND dimension = ? AND prev_day < ? GROUP BY value`, [property, from, to, dimension, from])) {
         out.set(String(row[0]), Number(row[1]));
       }
       return out;

@@ -67,6 +67,8 @@ export interface BatchAccumulator extends AnalyticsOutput {
   readonly hourlyRows: Map<string, RollupRow>;
   readonly userDays: Map<string, UserDayRow>;
   readonly realtimeRows: Map<string, RealtimeRow>;
+  /** Drops the client's user-day and realtime facts collected so far (an erasure). */
+  forgetClient(property: string, client: string): void;
 }
 
 const SEP = '\u0001';
@@ -137,6 +139,10 @@ export function createBatchAccumulator(realtimeFrom = Number.NEGATIVE_INFINITY):
       const minute = Math.floor(time / 60_000);
       // The client's latest fact in the minute wins (events arrive in log order).
       realtimeRows.set(property + SEP + minute + SEP + client, { property, minute, client, page, source, country, device });
+    },
+    forgetClient(property, client) {
+      for (const [key, row] of userDays) if (row.client === client && row.property === property) userDays.delete(key);
+      for (const [key, row] of realtimeRows) if (row.client === client && row.property === property) realtimeRows.delete(key);
     },
     *dailyRows() {
       for (const bucket of buckets.values()) {

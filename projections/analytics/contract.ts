@@ -15,12 +15,15 @@ import type { JsonValue, RecordedEvent } from '../../storage/eventstore/port.ts'
 import type { ReadStore } from '../../storage/readstore/port.ts';
 import { ProjectionEventError, type ProjectionSink } from '../projection.ts';
 import { createAnalyticsProjection } from './index.ts';
-import { createAnalyticsQueries, type AnalyticsQueries, type Report } from './queries.ts';
-import { createEventLog, event, page, visit } from './test-support.ts';
+import { STANDARD_DIMENSIONS } from './dimensions.ts';
+import { createAnalyticsQueries, METRIC_NAMES, type AnalyticsQueries, type Report } from './queries.ts';
+import { createEventLog, event, page, variedHits, variedSettings, visit } from './test-support.ts';
 
 export interface ContractStore {
   store: ReadStore;
   close(): Promise<void>;
+  /** Everything the store holds, as text: the erasure tests check the visitor's values are nowhere left. */
+  dump(): Promise<string>;
 }
 
 const VERSION = 1;
@@ -31,17 +34,18 @@ interface Projected {
   sink: ProjectionSink;
   queries: AnalyticsQueries;
   close(): Promise<void>;
+  dump(): Promise<string>;
 }
 
 /** Opens a store, applies `events` through the analytics sink in batches of `batchSize` (all at once by default). */
 async function project(open: () => Promise<ContractStore>, events: readonly RecordedEvent[], batchSize = events.length, now = NOW): Promise<Projected> {
-  const { store, close } = await open();
+  const { store, close, dump } = await open();
   const sink = await createAnalyticsProjection({ clock: () => now }).openSink(store, VERSION, silentLogger());
   for (let i = 0; i < events.length; i += Math.max(1, batchSize)) {
     const batch = events.slice(i, i + Math.max(1, batchSize));
     await sink.applyBatch(batch, batch[batch.length - 1]!.position);
   }
-  return { store, sink, queries: createAnalyticsQueries(store, VERSION), close };
+  return { store, sink, queries: createAnalyticsQueries(store, VERSION), close, dump };
 }
 
 const settings = withSettings({ id: 'UA-1000-1' });
@@ -630,4 +634,128 @@ export function defineAnalyticsContract(adapterName: string, open: () => Promise
   });
 
   sink.run();
+
+  // ---- erasure (GDPR) ----------------------------------------------------------------
+  const erasure = named('erasure');
+  const varied = variedSettings;
+  const everywhere = { property: varied.id, from: '2024-05-01', to: '2024-05-07' };
+  const ALL_METRICS = [...METRIC_NAMES, 'cm1', 'cm2', 'cm3'];
+  const CIDS = ['0.1', '1.1', '2.1', '3.1', '4.1'];
+
+  /** Every answer the queries give over the varied history: a report per dimension (and none), both time series, the session list, realtime. */
+  async function everyAnswer(queries: AnalyticsQueries): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const dimension of [undefined, ...STANDARD_DIMENSIONS, 'cd1', 'cd2', 'cd3', 'cd4']) {
+      out[`report by ${dimension ?? '(nothing)'}`] = await queries.report({ ...everywhere, ...(dimension === undefined ? {} : { dimension }), metrics: ALL_METRICS });
+    }
+    out['days'] = await queries.timeseries({ ...everywhere, interval: 'day', metrics: ALL_METRICS });
+    out['hours'] = await queries.timeseries({ ...everywhere, interval: 'hour', metrics: [...METRIC_NAMES] });
+    out['sessions'] = await queries.sessions({ ...everywhere, limit: 10_000 });
+    out['realtime'] = await queries.realtime({ property: varied.id, now: NOW });
+    return out;
+  }
+
+  function assertSameAnswers(actual: Record<string, unknown>, expected: Record<string, unknown>, context: string): void {
+    assert.equal(Object.keys(actual), Object.keys(expected));
+    for (const key of Object.keys(expected)) assert.equal(actual[key], expected[key], `${context}: ${key}`);
+  }
+
+  /**
+   * The history of five visitors; `cid` is erased (the store's log loses its events), then
+   * comes back with a new visit, and another visitor carries on. `seen` is what a live
+   * projection read: the visitor's events before the erasure too.
+   */
+  function erasedHistory(cid: string): { seen: RecordedEvent[]; log: RecordedEvent[]; erasure: RecordedEvent } {
+    const log = createEventLog().property(varied).hits(varied, variedHits(varied, CIDS, NOW));
+    const before = [...log.events];
+    const erasure = log.erase(varied, cid, NOW - 90_000);
+    log.hits(varied, [visit(varied, cid, NOW - 60_000, page('/back')), visit(varied, '4.1', NOW - 30_000, page('/a'))]);
+    const after = log.events.filter((e) => e.position > erasure.position);
+    return { seen: [...before, erasure, ...after], log: [...log.events], erasure };
+  }
+
+  erasure('a live projection that erases a visitor answers every query as a replay of the remaining log does', async () => {
+    for (const cid of ['0.1', '1.1']) {
+      const { seen, log } = erasedHistory(cid);
+      const replayed = await project(open, log);
+      const expected = await everyAnswer(replayed.queries);
+      await replayed.close();
+      const client = `${varied.id}.c.${cid}`;
+      const sessions = expected['sessions'] as { client: string; dimensions: Record<string, string> }[];
+      assert.equal(
+        sessions.filter((s) => s.client === client).map((s) => s.dimensions['landingPage']),
+        ['/back'],
+        'after the erasure, the visitor has only its new session',
+      );
+      // Batches of 1: the erasure alone, every session stored; of 7: the erasure beside other
+      // events, some of the visitor's sessions loaded by its batch; all: nothing stored yet.
+      for (const size of [1, 7, seen.length]) {
+        const live = await project(open, seen, size);
+        assertSameAnswers(await everyAnswer(live.queries), expected, `${cid}, batches of ${size}`);
+        await live.close();
+      }
+    }
+  });
+
+  erasure('the erased visitor was there before: its own page, cd value and product leave the reports and its sessions are not found', async () => {
+    const cid = '2.1';
+    const { seen, erasure: erased } = erasedHistory(cid);
+    const cut = seen.indexOf(erased);
+    const p = await project(open, seen.slice(0, cut), 7);
+    const client = `${varied.id}.c.${cid}`;
+    const own = async () => ({
+      page: rowOf(await p.queries.report({ ...everywhere, dimension: 'pagePath', metrics: ['pageviews'] }), `/private/${cid}`),
+      section: rowOf(await p.queries.report({ ...everywhere, dimension: 'cd2', metrics: ['pageviews'] }), `sec-${cid}`),
+      product: rowOf(await p.queries.report({ ...everywhere, dimension: 'productSku', metrics: ['itemQuantity', 'quantityRefunded'] }), `P-${cid}`),
+      sessions: (await p.queries.sessions({ ...everywhere, limit: 10_000 })).filter((s) => s.client === client).length,
+      realtime: (await p.queries.realtime({ property: varied.id, now: NOW })).last30.pages.filter((x) => x.value === `/private/${cid}`).length,
+    });
+    const before = await own();
+    assert.ok(before.page['pageviews']! > 0 && before.section['pageviews']! > 0 && before.product['itemQuantity']! > 0, 'the visitor had its own values');
+    // Its client key and the values only it had: in rows, documents and ledgers.
+    const traces = [client, `/private/${cid}`, `sec-${cid}`, `P-${cid}`, `Gift for ${cid}`, `Form-${cid}`];
+    const stored = await p.dump();
+    assert.ok(traces.every((trace) => stored.includes(trace)), 'the store held every trace of the visitor');
+    assert.ok(before.sessions >= 4 && before.realtime === 1, 'the visitor had sessions and was active');
+    const users = (await p.queries.report({ ...everywhere, metrics: ['users'] })).totals['users'];
+    await p.sink.applyBatch([erased], erased.position);
+    assert.equal(await own(), { page: {}, section: {}, product: {}, sessions: 0, realtime: 0 });
+    const left = await p.dump();
+    assert.equal(
+      traces.filter((trace) => left.includes(trace)),
+      [],
+      'no rollup row, document or realtime row keeps a trace of the visitor',
+    );
+    assert.is((await p.queries.report({ ...everywhere, metrics: ['users'] })).totals['users'], users! - 1);
+    assert.is(await p.sink.checkpoint(), erased.position);
+    await p.close();
+  });
+
+  erasure('a repeated erasure changes nothing', async () => {
+    const cid = '3.1';
+    const { seen, erasure: erased } = erasedHistory(cid);
+    const cut = seen.indexOf(erased);
+    const p = await project(open, seen.slice(0, cut + 1), 7);
+    const once = await everyAnswer(p.queries);
+    const again: RecordedEvent = { ...erased, id: '00000000-0000-4000-a000-999999999999', revision: erased.revision + 1, position: '00000000000000999999' };
+    await p.sink.applyBatch([again], again.position);
+    assertSameAnswers(await everyAnswer(p.queries), once, 'erased twice');
+    await p.close();
+  });
+
+  erasure('an erasure event that is not a ClientErased.v1 of a client stream stops the projection at its position', async () => {
+    const { erasure: erased } = erasedHistory('4.1');
+    const p = await project(open, []);
+    const broken: RecordedEvent = { ...erased, data: { propertyId: varied.id, stream: `property-${varied.id}`, at: 0 } };
+    const error = await p.sink.applyBatch([broken], broken.position).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.instance(error, ProjectionEventError);
+    assert.is((error as ProjectionEventError).position, broken.position);
+    assert.is(await p.sink.checkpoint(), undefined);
+    await p.close();
+  });
+
+  erasure.run();
 }

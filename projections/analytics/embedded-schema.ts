@@ -7,8 +7,12 @@
 // - daily_custom(property, dimension, day, value, metric, amount): cm<N> per rollup.
 // - hourly(property, hour, <base metrics>): the totals per local hour (today views).
 // - sessions(property, day, id, client, hour, started_at, <session dimensions>, doc):
-//   every session with its dimensions and metrics (doc: the model's SessionDoc as JSON).
+//   every session with its dimensions and metrics (doc: the model's SessionDoc as JSON,
+//   its ledger included); indexed by (property, day, id) and (property, client, id).
 // - user_days(property, day, client, new_user): exact distinct users over any range.
+// - user_values(property, dimension, value, day, prev_day, clients): exact users per value
+//   of a session-level dimension over any range without a session scan (see
+//   embedded-user-values.ts).
 // - realtime(property, minute, client, page, source, country, device): the last
 //   hour of activity per client and minute, pruned by the wall clock.
 // - properties(id, info): the property info folded from property events.
@@ -22,6 +26,7 @@ export interface AnalyticsTables {
   hourly: string;
   sessions: string;
   userDays: string;
+  userValues: string;
   realtime: string;
   properties: string;
 }
@@ -34,6 +39,7 @@ export const tablesOf = (name: string, version: number): AnalyticsTables => {
     hourly: `${prefix}hourly`,
     sessions: `${prefix}sessions`,
     userDays: `${prefix}user_days`,
+    userValues: `${prefix}user_values`,
     realtime: `${prefix}realtime`,
     properties: `${prefix}properties`,
   };
@@ -66,9 +72,15 @@ export function createTables(db: Database.Database, t: AnalyticsTables): void {
     -- Keyed by day first: a session's day never changes, so inserts stay in the current
     -- day's pages, and a date range is one index range.
     CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${t.sessions}_key`)} ON ${q(t.sessions)} (property, day, id);
+    -- An erasure pages through one visitor's sessions.
+    CREATE INDEX IF NOT EXISTS ${q(`${t.sessions}_by_client`)} ON ${q(t.sessions)} (property, client, id);
     CREATE TABLE IF NOT EXISTS ${q(t.userDays)} (
       property TEXT NOT NULL, day TEXT NOT NULL, client TEXT NOT NULL, new_user INTEGER NOT NULL,
       PRIMARY KEY (property, day, client)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ${q(t.userValues)} (
+      property TEXT NOT NULL, dimension TEXT NOT NULL, value TEXT NOT NULL, day TEXT NOT NULL, prev_day TEXT NOT NULL, clients INTEGER NOT NULL,
+      PRIMARY KEY (property, dimension, day, value, prev_day)
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${q(t.realtime)} (
       property TEXT NOT NULL, minute INTEGER NOT NULL, client TEXT NOT NULL,

@@ -33,6 +33,7 @@ export function sessionRowValues(doc: SessionDoc): unknown[] {
     events: doc.events,
     hitValues: doc.hitValues,
     userDay: doc.userDay,
+    ledger: doc.ledger,
   };
   values.push(JSON.stringify(stored));
   return values;
@@ -64,5 +65,6 @@ export function sessionOfRow(row: readonly unknown[]): SessionDoc {
     events: stored.events,
     hitValues: stored.hitValues,
     userDay: stored.userDay,
+    ledger: stored.ledger,
   };
 }

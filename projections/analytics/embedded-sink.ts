@@ -2,18 +2,23 @@
 // query, runs the store-agnostic batch (process-batch.ts), then writes the rollups,
 // sessions, user-days, realtime rows, property infos and the checkpoint in ONE
 // better-sqlite3 transaction. Rollup rows are aggregated in memory first, so a row is
-// upserted once per batch however many events touched it.
+// upserted once per batch however many events touched it. The batch's erasures are
+// applied first, in the same transaction: the visitor's stored sessions a page at a
+// time (subtracted from the rollups, deleted), then its user-days and realtime rows;
+// rollup rows left all zero are deleted (their value, a page path or a cd<N>, may be
+// the visitor's own).
 import type { Logger } from '../../platform/logger.ts';
 import type { Position, RecordedEvent } from '../../storage/eventstore/port.ts';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import { dropCheckpoint, ensureCheckpointTable, readCheckpoint, writeCheckpoint } from '../checkpoints-embedded.ts';
 import type { ProjectionSink } from '../projection.ts';
-import type { RollupRow } from './batch.ts';
+import type { BatchAccumulator, RollupRow } from './batch.ts';
 import { SESSION_DIMENSIONS } from './dimensions.ts';
 import { createTables, dropTables, q, tablesOf } from './embedded-schema.ts';
+import { ensureUserValues, openUserValueIndex } from './embedded-user-values.ts';
 import { BASE_METRICS, isZero } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
-import { processBatch, type SessionKey } from './process-batch.ts';
+import { ERASURE_PAGE_SIZE, processBatch, subtractStoredSessions, type BatchOutput, type ClientErasure, type SessionKey } from './process-batch.ts';
 import { SESSION_COLUMNS, sessionColumnList, sessionOfRow, sessionRowValues } from './embedded-sessions.ts';
 import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
 import { createDeviceParser } from './user-agent.ts';
@@ -38,6 +43,8 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
   const t = tablesOf(name, version);
   ensureCheckpointTable(db);
   createTables(db, t);
+  const userValues = openUserValueIndex(db, t);
+  ensureUserValues(db, t, userValues);
   const windowMs = options.realtimeWindowMinutes * 60_000;
   const device = createDeviceParser(options.deviceCacheSize);
 
@@ -79,6 +86,20 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
        ON CONFLICT (property, minute, client) DO UPDATE SET page = excluded.page, source = excluded.source, country = excluded.country, device = excluded.device`,
     ),
     pruneRealtime: db.prepare<[number]>(`DELETE FROM ${q(t.realtime)} WHERE minute < ?`),
+    // Erasure.
+    clientSessions: db
+      .prepare<[string, string, string, number], unknown[]>(
+        `SELECT ${sessionColumnList} FROM ${q(t.sessions)} WHERE property = ? AND client = ? AND id > ? ORDER BY id LIMIT ?`,
+      )
+      .raw(true),
+    deleteSession: db.prepare<[string, string, string]>(`DELETE FROM ${q(t.sessions)} WHERE property = ? AND day = ? AND id = ?`),
+    deleteUserDay: db.prepare<[string, string, string]>(`DELETE FROM ${q(t.userDays)} WHERE property = ? AND day = ? AND client = ?`),
+    deleteClientRealtime: db.prepare<[string, string]>(`DELETE FROM ${q(t.realtime)} WHERE property = ? AND client = ?`),
+    deleteZeroDaily: db.prepare<[string, string, string, string]>(
+      `DELETE FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day = ? AND value = ? AND ${BASE_METRICS.map((m) => `${q(m)} = 0`).join(' AND ')}`,
+    ),
+    deleteZeroCustom: db.prepare<[string, string, string, string]>(`DELETE FROM ${q(t.dailyCustom)} WHERE property = ? AND dimension = ? AND day = ? AND value = ? AND amount = 0`),
+    deleteZeroHourly: db.prepare<[string, string]>(`DELETE FROM ${q(t.hourly)} WHERE property = ? AND hour = ? AND ${BASE_METRICS.map((m) => `${q(m)} = 0`).join(' AND ')}`),
     upsertProperty: db.prepare(`INSERT INTO ${q(t.properties)} (id, info) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET info = excluded.info`),
     loadProperties: db.prepare<[], { info: string }>(`SELECT info FROM ${q(t.properties)}`),
   };
@@ -125,6 +146,11 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       sessionCache.delete(id);
     }
   };
+  /** Erased visitors' documents leave the cache (their ids may come back as new sessions). */
+  const forget = (erasures: readonly ClientErasure[]): void => {
+    if (erasures.length === 0) return;
+    for (const [id, doc] of sessionCache) if (erasures.some((e) => e.client === doc.client && e.property === doc.property)) sessionCache.delete(id);
+  };
   let lastPrune = Number.NEGATIVE_INFINITY;
   // The checkpoint as this sink last saw it. If it moved without us (another runner held
   // the lease meanwhile), what we keep in memory may be stale: start again from the store.
@@ -143,10 +169,47 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
     sql.upsertSession.run(sessionRowValues(doc));
   };
 
-  const commit = db.transaction((output: Awaited<ReturnType<typeof processBatch>>, position: Position, now: number) => {
+  /** Adds the rollup increments; with `prune`, a row they leave all zero is deleted. */
+  const writeRollups = (accumulator: BatchAccumulator, prune: boolean): void => {
+    for (const row of accumulator.dailyRows()) {
+      writeDaily(row);
+      if (prune) {
+        sql.deleteZeroDaily.run(row.property, row.dimension, row.period, row.value);
+        if (row.custom !== undefined) sql.deleteZeroCustom.run(row.property, row.dimension, row.period, row.value);
+      }
+    }
+    for (const row of accumulator.hourlyRows.values()) {
+      if (!isZero(row.metrics)) sql.upsertHourly.run(row.property, row.period, ...row.metrics);
+      if (prune) sql.deleteZeroHourly.run(row.property, row.period);
+    }
+  };
+
+  /** Takes an erased visitor's stored sessions out of the rollups and deletes them, with its user-days and realtime rows. */
+  const eraseStored = (erasure: ClientErasure): void => {
+    let after = '';
+    for (;;) {
+      const docs = sql.clientSessions.all(erasure.property, erasure.client, after, ERASURE_PAGE_SIZE).map(sessionOfRow);
+      if (docs.length === 0) break;
+      writeRollups(subtractStoredSessions(docs.filter((doc) => !erasure.subtracted.has(doc.id))), true);
+      const days = new Set<string>();
+      for (const doc of docs) {
+        sql.deleteSession.run(doc.property, doc.day, doc.id);
+        days.add(doc.day);
+      }
+      for (const day of days) sql.deleteUserDay.run(erasure.property, day, erasure.client);
+      after = docs[docs.length - 1]!.id;
+    }
+    sql.deleteClientRealtime.run(erasure.property, erasure.client);
+  };
+
+  const commit = db.transaction((output: BatchOutput, position: Position, now: number) => {
     const { accumulator } = output;
-    for (const row of accumulator.dailyRows()) writeDaily(row);
-    for (const row of accumulator.hourlyRows.values()) if (!isZero(row.metrics)) sql.upsertHourly.run(row.property, row.period, ...row.metrics);
+    // Users per value (embedded-user-values.ts): the touched visitors' sessions before and after the batch.
+    const touched = [...output.sessions, ...output.erasures];
+    const usersBefore = userValues.capture(touched);
+    // Erasures first: the batch's own documents may be the visitor's new ones, after it.
+    for (const erasure of output.erasures) eraseStored(erasure);
+    writeRollups(accumulator, output.erasures.length > 0);
     for (const doc of output.sessions) writeSession(doc);
     for (const row of accumulator.userDays.values()) sql.upsertUserDay.run(row.property, row.day, row.client, row.newUser ? 1 : 0);
     for (const row of accumulator.realtimeRows.values()) sql.upsertRealtime.run(row.property, row.minute, row.client, row.page, row.source, row.country, row.device);
@@ -156,6 +219,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       lastPrune = now;
     }
     for (const info of output.properties.values()) sql.upsertProperty.run(info.id, JSON.stringify(info));
+    userValues.apply(usersBefore, userValues.capture(touched));
     writeCheckpoint(db, name, version, position, now);
   });
 
@@ -174,7 +238,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
         properties = loadProperties();
         knownCheckpoint = stored;
       }
-      let output: Awaited<ReturnType<typeof processBatch>>;
+      let output: BatchOutput;
       try {
         output = await processBatch({ events, loadSessions, properties, device, realtimeFrom: now - windowMs });
         commit(output, position, now);
@@ -184,6 +248,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
         throw error;
       }
       knownCheckpoint = position;
+      forget(output.erasures);
       remember(output.sessions);
       if (output.properties.size > 0) {
         const next = new Map(properties);

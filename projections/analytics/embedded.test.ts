@@ -10,5 +10,9 @@ process.once('exit', () => rmSync(root, { recursive: true, force: true }));
 
 defineAnalyticsContract('embedded', async () => {
   const store = openEmbeddedReadStore(join(mkdtempSync(join(root, 'case-')), 'readmodels.sqlite'));
-  return { store, close: () => store.close() };
+  const dump = async (): Promise<string> => {
+    const tables = store.db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`).all();
+    return JSON.stringify(tables.map(({ name }) => store.db.prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`).all()));
+  };
+  return { store, close: () => store.close(), dump };
 });

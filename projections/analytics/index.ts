@@ -1,14 +1,18 @@
 // The analytics projection: client and property events → rollups, session documents,
 // exact users and realtime activity (see model.ts for the formulas, embedded-schema.ts
-// for the tables). Register `analyticsProjection` in the projection catalog; read with
+// for the tables); erasure events (`ClientErased.v1`) take a visitor out of all of them. Register `analyticsProjection` in the projection catalog; read with
 // `createAnalyticsQueries(store, version)`.
+import { ERASURE_STREAM_PREFIX } from '../../domain/erasure/events.ts';
 import type { Projection } from '../projection.ts';
 import { openEmbeddedAnalyticsSink } from './embedded-sink.ts';
 import { openMongoAnalyticsSink } from '../mongodb/analytics-sink.ts';
 
 export const ANALYTICS_PROJECTION_NAME = 'analytics';
-/** Bump when the model's formulas or the storage change: the runner rebuilds a new version beside the serving one. */
-export const ANALYTICS_PROJECTION_VERSION = 1;
+/**
+ * Bump when the model's formulas or the storage change: the runner rebuilds a new version beside the serving one.
+ * 2: session documents keep a ledger and erasure events are projected.
+ */
+export const ANALYTICS_PROJECTION_VERSION = 2;
 
 export interface AnalyticsProjectionOptions {
   /** Wall clock for realtime (which facts are recent enough to keep). Default Date.now. */
@@ -26,7 +30,8 @@ export function createAnalyticsProjection(options: AnalyticsProjectionOptions = 
   return {
     name: ANALYTICS_PROJECTION_NAME,
     version: ANALYTICS_PROJECTION_VERSION,
-    filter: { streamPrefixes: ['client-', 'property-'] },
+    // `erasure-` cannot match EventStoreDB's own `$webalytic-erasures` stream ($-streams are never delivered anyway).
+    filter: { streamPrefixes: ['client-', 'property-', ERASURE_STREAM_PREFIX] },
     async openSink(store, version, logger) {
       if (store.kind === 'embedded') {
         return openEmbeddedAnalyticsSink(store, {

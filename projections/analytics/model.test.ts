@@ -9,10 +9,10 @@ import { withSettings } from '../../domain/client/fixtures.ts';
 import type { RecordedEvent } from '../../storage/eventstore/port.ts';
 import { createBatchAccumulator, type BatchAccumulator } from './batch.ts';
 import { BASE_METRICS, M, type BaseMetric } from './metrics.ts';
-import { applyClientEvent, flushSession, type ModelContext, type SessionWork } from './model.ts';
+import { applyClientEvent, eraseSession, flushSession, resumeSession, type ModelContext, type SessionDoc, type SessionWork } from './model.ts';
 import { recordedDataOf } from './process-batch.ts';
-import { defaultPropertyInfo, type PropertyInfo } from './property-info.ts';
-import { createEventLog, event, fixtureSettings as settings, page, visit } from './test-support.ts';
+import { defaultPropertyInfo, evolvePropertyInfo, type PropertyInfo } from './property-info.ts';
+import { createEventLog, event, fixtureSettings as settings, page, variedHits, variedSettings, visit } from './test-support.ts';
 import { createDeviceParser } from './user-agent.ts';
 
 const device = createDeviceParser();
@@ -285,6 +285,56 @@ test('a time zone moves the hour, not the day the decider chose', () => {
   const row = [...out.dailyRows()].find((r) => r.dimension === '');
   assert.is(row?.period, '2024-05-07');
   assert.equal([...out.hourlyRows.values()].map((r) => r.period), ['2024-05-07T01']);
+});
+
+/** Every non-zero daily (base and custom) and hourly amount, by row and metric. */
+function amounts(out: BatchAccumulator): Record<string, number> {
+  const found: Record<string, number> = {};
+  const put = (key: string, n: number) => {
+    if (n !== 0) found[key] = (found[key] ?? 0) + n;
+  };
+  for (const row of out.dailyRows()) {
+    row.metrics.forEach((n, i) => put(`${row.period} ${row.dimension}=${row.value} ${BASE_METRICS[i]}`, n));
+    for (const name in row.custom ?? {}) put(`${row.period} ${row.dimension}=${row.value} ${name}`, row.custom![name]!);
+  }
+  for (const row of out.hourlyRows.values()) row.metrics.forEach((n, i) => put(`${row.period} ${BASE_METRICS[i]}`, n));
+  for (const key in found) if (found[key] === 0) delete found[key];
+  return found;
+}
+
+test('eraseSession takes sessions out exactly: the rollups are those of the history without the client', () => {
+  const now = Date.parse('2024-05-06T12:00:00Z');
+  const cids = ['1.1', '2.2', '3.3', '4.4'];
+  const log = createEventLog().property(variedSettings).hits(variedSettings, variedHits(variedSettings, cids, now));
+  const info = evolvePropertyInfo(undefined, log.events[0]!.type, log.events[0]!.data)!;
+  for (const erased of cids) {
+    const stream = `client-${variedSettings.id}.c.${erased}`;
+    const out = createBatchAccumulator();
+    const context: ModelContext = { property: () => info, device };
+    const works = new Map<string, SessionWork>();
+    for (const e of log.events) {
+      if (!e.stream.startsWith('client-') || e.type === 'HitDiscarded.v1') continue;
+      const data = recordedDataOf(e.type, e.data);
+      // A JSON round trip between events, as a stored document is read back.
+      const before = works.get(data.session.id);
+      const work = applyClientEvent(before === undefined ? undefined : (flushSession(before, out), resumeSession(JSON.parse(JSON.stringify(before.doc)) as SessionDoc)), data, context, out);
+      works.set(data.session.id, work);
+    }
+    let erasedSessions = 0;
+    for (const work of works.values()) {
+      flushSession(work, out);
+      if (`client-${work.doc.client}` !== stream) continue;
+      eraseSession(work.doc, out);
+      erasedSessions += 1;
+    }
+    assert.ok(erasedSessions >= 4, `${erased}: several sessions`);
+    const expected = run(
+      log.events.filter((e) => e.stream !== stream),
+      { info },
+    );
+    assert.equal(amounts(out), amounts(expected), `erasing ${erased}`);
+  }
+  assert.ok(log.events.length > 100, 'the history is not trivial');
 });
 
 test.run();

@@ -23,6 +23,13 @@
 // hit's hour, session metrics by the session's start hour, so a bounce counted in one
 // hour is never taken back in another.
 //
+// Erasure (GDPR): `eraseSession` takes a session out of the rollups again. What the
+// session added under its session dimensions, landing page, session-scoped cd<N>, the
+// totals and its start hour follows from its document; what it added to hit dimension
+// rows (pages, events, products, hit-scoped cd<N>) and to other hours is noted in the
+// document's `ledger` as it is written, compactly (value positions in `hitValues`, one
+// entry for the three page, event or product dimensions a hit shares).
+//
 // Speed matters (a replay must reach 50,000 events/s): the hot path indexes arrays by
 // metric and dimension id, reuses one scratch vector, and attributes a session's
 // metrics to its ~25 session dimensions once per batch (`flushSession`), not per event.
@@ -30,7 +37,7 @@
 import type { PageViewRef, RecordedClientEvent, TrafficSourceData } from '../../domain/client/events.ts';
 import { defaultChannelGrouping } from '../../domain/traffic-source/index.ts';
 import { customRowOf, rowOf, type AnalyticsOutput, type DayBucket, type RollupRow } from './batch.ts';
-import { D, NOT_SET, SESSION_DIMENSIONS, SESSION_VALUE_COUNT } from './dimensions.ts';
+import { D, NOT_SET, SESSION_DIMENSIONS, SESSION_VALUE_COUNT, STANDARD_DIMENSIONS } from './dimensions.ts';
 import { localHour } from './local-time.ts';
 import { addCustomInto, hasCustom, M, METRIC_COUNT, SESSION_METRICS, toMicros, zeroVector, type CustomVector, type Vector } from './metrics.ts';
 import type { PropertyInfo } from './property-info.ts';
@@ -70,7 +77,28 @@ export interface SessionDoc {
   hitValues: Record<string, string[]>;
   /** The user-day fact already written for this session: 0 none, 1 returning, 2 new. */
   userDay: 0 | 1 | 2;
+  /** What the session added to rows the fields above cannot tell (see LedgerEntry). */
+  ledger: LedgerEntry[];
 }
+
+/**
+ * What a session added to rollup rows its other fields cannot tell, so an erasure can
+ * subtract it: `[kind, a, b, c, ...amounts]`, numbers only. Kinds (LEDGER):
+ * - page: a, b, c = positions in `hitValues` of the pagePath, pageTitle and hostname
+ *   values; the amounts went to each of the three rows.
+ * - event: eventCategory, eventAction, eventLabel positions (sessionsWithEvent is not
+ *   noted: each value in `hitValues` got exactly one).
+ * - product: productName, productSku, productCategory positions.
+ * - hitCd: a = N of a hit-scoped cd<N>, b = the value's position in `hitValues['cd<N>']`.
+ * - hour: a = hours after the session's start hour (the start hour's share is the rest of the totals).
+ * Amounts are pairs: a metric position (metrics.ts M; cm<N> as LEDGER_CUSTOM_BASE + N), then the amount.
+ */
+export type LedgerEntry = number[];
+
+export const LEDGER = { page: 0, event: 1, product: 2, hitCd: 3, hour: 4 } as const;
+/** Ledger amount keys at and above this are custom metrics: LEDGER_CUSTOM_BASE + N for cm<N>. */
+export const LEDGER_CUSTOM_BASE = 1000;
+const LEDGER_HEAD = 4;
 
 /** A session being worked on in a batch: the document plus what has not been attributed to its dimension values yet. */
 export interface SessionWork {
@@ -80,6 +108,8 @@ export interface SessionWork {
   attributedCds: Record<string, string>;
   pending: Vector;
   pendingCustom: CustomVector | undefined;
+  /** The document's ledger entries by `kind,a,b,c`. */
+  ledger: Map<string, LedgerEntry>;
 }
 
 export interface ModelContext {
@@ -189,25 +219,51 @@ export function openSession(data: RecordedData, context: ModelContext): SessionW
     events: [],
     hitValues: {},
     userDay: 0,
+    ledger: [],
   };
   // Nothing of a new session is attributed yet.
-  return { doc, attributed: new Array<string | null>(SESSION_VALUE_COUNT).fill(null), attributedCds: {}, pending: zeroVector(), pendingCustom: undefined };
+  return { doc, attributed: new Array<string | null>(SESSION_VALUE_COUNT).fill(null), attributedCds: {}, pending: zeroVector(), pendingCustom: undefined, ledger: new Map() };
 }
 
 /** A stored document, ready for more events: everything in its totals is attributed under its values. */
-export const resumeSession = (doc: SessionDoc): SessionWork => ({ doc, attributed: doc.dims.slice(), attributedCds: { ...doc.cds }, pending: zeroVector(), pendingCustom: undefined });
-
-/** Adds `value` to the session's values of a hit dimension; true when it is new there. */
-function firstValue(doc: SessionDoc, dimension: string, value: string): boolean {
-  const values = doc.hitValues[dimension];
-  if (values === undefined) {
-    doc.hitValues[dimension] = [value];
-    return true;
-  }
-  if (values.includes(value)) return false;
-  values.push(value);
-  return true;
+export function resumeSession(doc: SessionDoc): SessionWork {
+  const ledger = new Map<string, LedgerEntry>();
+  for (const entry of doc.ledger) ledger.set(`${entry[0]},${entry[1]},${entry[2]},${entry[3]}`, entry);
+  return { doc, attributed: doc.dims.slice(), attributedCds: { ...doc.cds }, pending: zeroVector(), pendingCustom: undefined, ledger };
 }
+
+/** The session's ledger entry of a kind and key, created on first use. */
+function ledgerOf(work: SessionWork, kind: number, a: number, b: number, c: number): LedgerEntry {
+  const key = `${kind},${a},${b},${c}`;
+  let entry = work.ledger.get(key);
+  if (entry === undefined) {
+    work.ledger.set(key, (entry = [kind, a, b, c]));
+    work.doc.ledger.push(entry);
+  }
+  return entry;
+}
+
+/** entry[key] += n (a pair that reaches 0 is dropped). */
+function note(entry: LedgerEntry, key: number, n: number): void {
+  if (n === 0) return;
+  for (let k = LEDGER_HEAD; k < entry.length; k += 2) {
+    if (entry[k] !== key) continue;
+    const sum = entry[k + 1]! + n;
+    if (sum === 0) entry.splice(k, 2);
+    else entry[k + 1] = sum;
+    return;
+  }
+  entry.push(key, n);
+}
+
+function noteCustom(entry: LedgerEntry, custom: CustomVector | undefined): void {
+  if (custom === undefined) return;
+  for (const name in custom) note(entry, LEDGER_CUSTOM_BASE + Number(name.slice(2)), custom[name]!);
+}
+
+/** Label arithmetic on local hours 'YYYY-MM-DDTHH' (labels, not instants: no time zone involved). */
+const hourNumber = (hour: string): number => Date.parse(`${hour}:00:00Z`) / 3_600_000;
+const hourLabel = (n: number): string => new Date(n * 3_600_000).toISOString().slice(0, 13);
 
 /** Position of `value` among the session's values of a hit dimension, added when new. */
 function valueIndex(doc: SessionDoc, dimension: string, value: string): number {
@@ -258,7 +314,7 @@ function previousPageRow(row: RollupRow, spent: number, exit: number): void {
 }
 
 function productLine(
-  doc: SessionDoc,
+  work: SessionWork,
   bucket: DayBucket,
   d: Vector,
   product: { name?: string; sku?: string; category?: string },
@@ -277,15 +333,21 @@ function productLine(
       inc(row, M.uniquePurchases, 1);
     } else inc(row, M.quantityRefunded, quantity);
     addCustomToRow(row, custom);
-    firstValue(doc, STANDARD_PRODUCT_NAMES[k]!, values[k]!);
   }
+  const doc = work.doc;
+  const entry = ledgerOf(work, LEDGER.product, valueIndex(doc, 'productName', values[0]), valueIndex(doc, 'productSku', values[1]), valueIndex(doc, 'productCategory', values[2]));
+  if (purchase) {
+    note(entry, M.itemQuantity, quantity);
+    note(entry, M.itemRevenue, revenue);
+    note(entry, M.uniquePurchases, 1);
+  } else note(entry, M.quantityRefunded, quantity);
+  noteCustom(entry, custom);
   if (purchase) {
     d[M.itemQuantity] = d[M.itemQuantity]! + quantity;
     d[M.itemRevenue] = d[M.itemRevenue]! + revenue;
     d[M.uniquePurchases] = d[M.uniquePurchases]! + 1;
   } else d[M.quantityRefunded] = d[M.quantityRefunded]! + quantity;
 }
-const STANDARD_PRODUCT_NAMES = ['productName', 'productSku', 'productCategory'] as const;
 
 // One scratch vector for the hit's session delta: filled, used and cleared within one call.
 const scratch = zeroVector();
@@ -326,9 +388,16 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
   if (prev !== undefined && (spent !== 0 || isPage)) {
     d[M.timeOnPage] = spent;
     const exit = isPage ? -1 : 0;
-    previousPageRow(rowOf(bucket, D.pagePath, or(prev.path)), spent, exit);
-    previousPageRow(rowOf(bucket, D.pageTitle, or(prev.title)), spent, exit);
-    previousPageRow(rowOf(bucket, D.hostname, or(prev.hostname)), spent, exit);
+    const path = or(prev.path);
+    const title = or(prev.title);
+    const hostname = or(prev.hostname);
+    previousPageRow(rowOf(bucket, D.pagePath, path), spent, exit);
+    previousPageRow(rowOf(bucket, D.pageTitle, title), spent, exit);
+    previousPageRow(rowOf(bucket, D.hostname, hostname), spent, exit);
+    // The previous page is among the session's values (a session first seen mid-way gets it here).
+    const entry = ledgerOf(w, LEDGER.page, valueIndex(doc, 'pagePath', path), valueIndex(doc, 'pageTitle', title), valueIndex(doc, 'hostname', hostname));
+    note(entry, M.timeOnPage, spent);
+    note(entry, M.exits, exit);
   }
   if (isPage) {
     const path = or(hit.page.path);
@@ -337,7 +406,7 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
     const view = hit.type === 'pageview' ? M.pageviews : M.screenviews;
     const pathIndex = valueIndex(doc, 'pagePath', path);
     const titleIndex = valueIndex(doc, 'pageTitle', title);
-    firstValue(doc, 'hostname', hostname);
+    const hostnameIndex = valueIndex(doc, 'hostname', hostname);
     let unique = 0;
     if (hit.type === 'pageview') {
       const key = pathIndex * INDEX_BASE + titleIndex;
@@ -357,6 +426,12 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
     pageRow(rowOf(bucket, D.pagePath, path), view, unique, entrance, custom);
     pageRow(rowOf(bucket, D.pageTitle, title), view, unique, entrance, custom);
     pageRow(rowOf(bucket, D.hostname, hostname), view, unique, entrance, custom);
+    const entry = ledgerOf(w, LEDGER.page, pathIndex, titleIndex, hostnameIndex);
+    note(entry, view, 1);
+    note(entry, M.uniquePageviews, unique);
+    note(entry, M.entrances, entrance);
+    note(entry, M.exits, 1);
+    noteCustom(entry, custom);
     d[view] = 1;
     d[M.uniquePageviews] = unique;
     d[M.entrances] = entrance;
@@ -391,6 +466,11 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
       eventRow(rowOf(bucket, D.eventCategory, category), value, unique, c === seenCategories, custom);
       eventRow(rowOf(bucket, D.eventAction, action), value, unique, a === seenActions, custom);
       eventRow(rowOf(bucket, D.eventLabel, label), value, unique, l === seenLabels, custom);
+      const entry = ledgerOf(w, LEDGER.event, c, a, l);
+      note(entry, M.totalEvents, 1);
+      note(entry, M.eventValue, value);
+      note(entry, M.uniqueEvents, unique);
+      noteCustom(entry, custom);
       break;
     }
     case 'transaction':
@@ -400,7 +480,7 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
       d[M.transactionShipping] = toMicros(hit.transaction.shipping);
       break;
     case 'item':
-      productLine(doc, bucket, d, hit.item, hit.item.quantity, toMicros(hit.item.price * hit.item.quantity), true, undefined);
+      productLine(w, bucket, d, hit.item, hit.item.quantity, toMicros(hit.item.price * hit.item.quantity), true, undefined);
       break;
     case 'social':
       d[M.socialInteractions] = 1;
@@ -429,7 +509,7 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
     for (const product of ecommerce.products) {
       const quantity = product.quantity ?? 1;
       const productCustom = customMicros(product.customMetrics);
-      productLine(doc, bucket, d, product, quantity, toMicros((product.price ?? 0) * quantity), purchase, productCustom);
+      productLine(w, bucket, d, product, quantity, toMicros((product.price ?? 0) * quantity), purchase, productCustom);
       if (productCustom !== undefined) addCustomInto((custom ??= {}), productCustom);
     }
   }
@@ -446,7 +526,9 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
         const row = customRowOf(bucket, name, value);
         addAt(row.metrics, d, OWN_HIT_POSITIONS);
         addCustomToRow(row, custom);
-        firstValue(doc, name, value);
+        const entry = ledgerOf(w, LEDGER.hitCd, Number(index), valueIndex(doc, name, value), 0);
+        for (const i of OWN_HIT_POSITIONS) note(entry, i, d[i]!);
+        noteCustom(entry, custom);
       }
     }
   }
@@ -463,7 +545,13 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
     addCustomInto(doc.custom, custom);
     addCustomInto((w.pendingCustom ??= {}), custom);
   }
-  addAt(out.hourRow(doc.property, localHour(time, property.timeZone)).metrics, d, HIT_POSITIONS);
+  const hour = localHour(time, property.timeZone);
+  addAt(out.hourRow(doc.property, hour).metrics, d, HIT_POSITIONS);
+  if (hour !== doc.hour) {
+    // Another hour than the start hour's: noted (the start hour's share is what remains of the totals).
+    const entry = ledgerOf(w, LEDGER.hour, hourNumber(hour) - hourNumber(doc.hour), 0, 0);
+    for (const i of HIT_POSITIONS) note(entry, i, d[i]!);
+  }
   if (d[M.sessions] !== 0 || d[M.bounces] !== 0 || d[M.sessionDuration] !== 0) addAt(out.hourRow(doc.property, doc.hour).metrics, d, SESSION_METRICS);
 
   doc.lastHitAt = time;
@@ -565,6 +653,81 @@ export function flushSession(work: SessionWork, out: AnalyticsOutput): void {
   }
   pending.fill(0);
   work.pendingCustom = undefined;
+}
+
+/** row += sign × a ledger entry's amounts. */
+function addAmounts(row: RollupRow, entry: LedgerEntry, sign: number): void {
+  for (let k = LEDGER_HEAD; k < entry.length; k += 2) {
+    const key = entry[k]!;
+    const n = sign * entry[k + 1]!;
+    if (key < LEDGER_CUSTOM_BASE) inc(row, key, n);
+    else {
+      const custom = (row.custom ??= {});
+      const name = `cm${key - LEDGER_CUSTOM_BASE}`;
+      custom[name] = (custom[name] ?? 0) + n;
+    }
+  }
+}
+
+/** The value at `position` among the session's values of a hit dimension (the ledger refers to it). */
+function valueAt(doc: SessionDoc, dimension: string, position: number | undefined): string {
+  const value = position === undefined ? undefined : doc.hitValues[dimension]?.[position];
+  if (value === undefined) throw new Error(`session ${doc.id}: its ledger names value ${String(position)} of ${dimension}, which the session does not have`);
+  return value;
+}
+
+const LEDGER_DIMENSIONS: Readonly<Record<number, readonly [number, number, number]>> = {
+  [LEDGER.page]: [D.pagePath, D.pageTitle, D.hostname],
+  [LEDGER.event]: [D.eventCategory, D.eventAction, D.eventLabel],
+  [LEDGER.product]: [D.productName, D.productSku, D.productCategory],
+};
+
+/**
+ * Takes a session out of the rollups (a GDPR erasure): writes into `out` the opposite
+ * of everything the session added. The document must be flushed (`flushSession`), so
+ * its rows are those of its current values: the totals, every session dimension value
+ * and session-scoped cd<N> hold its totals, the landing page values its session
+ * metrics, the start hour its totals less the other hours' share; the ledger holds the
+ * rest, and each event dimension value in `hitValues` had one session with event.
+ */
+export function eraseSession(doc: SessionDoc, out: AnalyticsOutput): void {
+  const bucket = out.bucket(doc.property, doc.day);
+  addAt(bucket.total.metrics, doc.totals, ALL_POSITIONS, -1);
+  addCustomToRow(bucket.total, doc.custom, -1);
+  for (let id = 0; id < SESSION_VALUE_COUNT; id++) {
+    const value = doc.dims[id];
+    if (value === null || value === undefined) continue;
+    const row = rowOf(bucket, id, value);
+    if (id >= FIRST_LANDING_DIMENSION) addAt(row.metrics, doc.totals, SESSION_METRICS, -1);
+    else {
+      addAt(row.metrics, doc.totals, ALL_POSITIONS, -1);
+      addCustomToRow(row, doc.custom, -1);
+    }
+  }
+  for (const name in doc.cds) {
+    const row = customRowOf(bucket, name, doc.cds[name]!);
+    addAt(row.metrics, doc.totals, ALL_POSITIONS, -1);
+    addCustomToRow(row, doc.custom, -1);
+  }
+  const start = out.hourRow(doc.property, doc.hour);
+  addAt(start.metrics, doc.totals, ALL_POSITIONS, -1);
+  for (const entry of doc.ledger) {
+    const kind = entry[0]!;
+    if (kind === LEDGER.hour) {
+      addAmounts(out.hourRow(doc.property, hourLabel(hourNumber(doc.hour) + entry[1]!)), entry, -1);
+      addAmounts(start, entry, 1);
+    } else if (kind === LEDGER.hitCd) {
+      const name = `cd${entry[1]!}`;
+      addAmounts(customRowOf(bucket, name, valueAt(doc, name, entry[2])), entry, -1);
+    } else {
+      const dims = LEDGER_DIMENSIONS[kind];
+      if (dims === undefined) throw new Error(`session ${doc.id}: unknown ledger entry kind ${kind}`);
+      for (let k = 0; k < 3; k++) addAmounts(rowOf(bucket, dims[k]!, valueAt(doc, STANDARD_DIMENSIONS[dims[k]!]!, entry[k + 1])), entry, -1);
+    }
+  }
+  for (const id of [D.eventCategory, D.eventAction, D.eventLabel]) {
+    for (const value of doc.hitValues[STANDARD_DIMENSIONS[id]!] ?? []) inc(rowOf(bucket, id, value), M.sessionsWithEvent, -1);
+  }
 }
 
 function sameValues(doc: SessionDoc, work: SessionWork): boolean {

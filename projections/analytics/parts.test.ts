@@ -1,7 +1,10 @@
 // The small parts of the analytics projection: local hours, device parsing, property info.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { clientErased, erasureStreamName } from '../../domain/erasure/events.ts';
 import { DEFAULT_SOCIAL_NETWORKS } from '../../domain/traffic-source/index.ts';
+import { ERASURE_STREAM, isSystemRecord, matchesFilter, planServerFilter } from '../../storage/eventstore/eventstoredb-mapping.ts';
+import { analyticsProjection } from './index.ts';
 import { daysBetween, localHour } from './local-time.ts';
 import { defaultPropertyInfo, evolvePropertyInfo } from './property-info.ts';
 import { createDeviceParser, parseDevice } from './user-agent.ts';
@@ -14,6 +17,17 @@ test('localHour: the hour in the zone, DST and quarter-hour offsets included', (
   assert.is(localHour(Date.parse('2024-05-06T18:15:00Z'), 'Asia/Kathmandu'), '2024-05-07T00');
   // The per-zone memo must not leak an answer across quarter hours.
   assert.is(localHour(Date.parse('2024-05-06T18:14:59Z'), 'Asia/Kathmandu'), '2024-05-06T23');
+});
+
+test("the projection's filter takes erasure events, and EventStoreDB's own erasure records stay out", () => {
+  const { filter } = analyticsProjection;
+  assert.equal(planServerFilter(filter), { kind: 'streamPrefixes', prefixes: ['client-', 'property-', 'erasure-'] });
+  const erased = clientErased('UA-1-1', 'client-UA-1-1.c.1.2', 0);
+  assert.ok(matchesFilter(filter, erasureStreamName('UA-1-1'), erased.type));
+  assert.ok(matchesFilter(filter, 'client-UA-1-1.c.1.2', 'PageviewRecorded.v1'));
+  // The adapter's hidden-stream records ($webalytic-erasures) are a system stream: never delivered, and not under the prefix.
+  assert.not.ok(matchesFilter(filter, ERASURE_STREAM, 'StreamErased'));
+  assert.ok(isSystemRecord(ERASURE_STREAM, 'StreamErased'));
 });
 
 test('daysBetween lists the days inclusive', () => {

@@ -1,10 +1,12 @@
 // The analytics read source on the embedded store: SQL over the tables of
 // embedded-schema.ts. Reports read the daily rollups (O(days × values) rows); users
-// are counted exactly, from user_days without a dimension and from the session
-// documents per dimension value.
+// are counted exactly: without a dimension, per session dimension and per calendar value
+// from user_values (embedded-user-values.ts: no session scan), per hit dimension and
+// cd<N> from the session documents.
 import type Database from 'better-sqlite3';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import { isHitDimension, isSessionDimension } from './dimensions.ts';
+import { USER_VALUE_DIMENSIONS } from './embedded-user-values.ts';
 import { q, tablesOf } from './embedded-schema.ts';
 import { BASE_METRICS } from './metrics.ts';
 import { sessionColumnList, sessionOfRow } from './embedded-sessions.ts';
@@ -44,6 +46,28 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
   const pairParams = (dimension: string, property: string, from: string, to: string): unknown[] =>
     isSessionDimension(dimension) || isHitDimension(dimension) ? [property, from, to] : [property, from, to, property, from, to];
 
+  /**
+   * Distinct clients per value of a user_values dimension with sessions on days [from, to]
+   * (and, with `values`, values in that range): each client counts on its first day there.
+   */
+  const usersPerValue = (property: string, dimension: string, from: string, to: string, values?: [string, string]): Map<string, number> => {
+    const valueRange = values === undefined ? '' : ' AND value BETWEEN ? AND ?';
+    const out = new Map<string, number>();
+    for (const row of rows(
+      `SELECT value, SUM(clients) FROM ${q(t.userValues)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?${valueRange} AND prev_day < ? GROUP BY value`,
+      property,
+      dimension,
+      from,
+      to,
+      ...(values ?? []),
+      from,
+    )) {
+      out.set(String(row[0]), Number(row[1]));
+    }
+    return out;
+  };
+  const totalUsers = (property: string, from: string, to: string): number => usersPerValue(property, '', from, to).get('') ?? 0;
+
   return {
     async rollups(property, dimension, from, to) {
       return rows(`SELECT value, ${sums} FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ? GROUP BY value`, property, dimension, from, to).map(
@@ -65,10 +89,11 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
 
     async users(property, dimension, from, to) {
       if (dimension === '') {
-        const [row] = rows(`SELECT COUNT(DISTINCT client) FROM ${q(t.userDays)} WHERE property = ? AND day BETWEEN ? AND ?`, property, from, to);
-        const total = Number(row?.[0] ?? 0);
+        const total = totalUsers(property, from, to);
         return { byValue: new Map([['', total]]), total };
       }
+      // Every session has a value of each session dimension: the total is the property's users.
+      if (USER_VALUE_DIMENSIONS.includes(dimension)) return { byValue: usersPerValue(property, dimension, from, to), total: totalUsers(property, from, to) };
       const pairs = pairsOf(dimension);
       const params = pairParams(dimension, property, from, to);
       const byValue = new Map<string, number>();
@@ -95,11 +120,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
     },
 
     async dailyUsers(property, from, to) {
-      const out = new Map<string, number>();
-      for (const row of rows(`SELECT day, COUNT(*) FROM ${q(t.userDays)} WHERE property = ? AND day BETWEEN ? AND ? GROUP BY day`, property, from, to)) {
-        out.set(String(row[0]), Number(row[1]));
-      }
-      return out;
+      return usersPerValue(property, 'date', from, to);
     },
 
     async hourlyTotals(property, from, to) {
@@ -110,19 +131,8 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
     },
 
     async hourlyUsers(property, from, to) {
-      const out = new Map<string, number>();
-      // The day bounds only narrow the index range; the start hour decides.
-      for (const row of rows(
-        `SELECT hour, COUNT(DISTINCT client) FROM ${q(t.sessions)} WHERE ${sessionRange} AND hour BETWEEN ? AND ? GROUP BY hour`,
-        property,
-        shiftDay(from, -1),
-        shiftDay(to, 1),
-        `${from}T00`,
-        `${to}T23`,
-      )) {
-        out.set(String(row[0]), Number(row[1]));
-      }
-      return out;
+      // The day bounds only narrow the range; the start hour decides.
+      return usersPerValue(property, 'hour', shiftDay(from, -1), shiftDay(to, 1), [`${from}T00`, `${to}T23`]);
     },
 
     async realtime(property, fromMinute, toMinute) {

@@ -8,6 +8,10 @@ defineAnalyticsContract('mongodb via mingo', async () => {
   const store = openMingoReadStore();
   return {
     store,
+    async dump() {
+      const collections = await Promise.all(store.db.collectionNames().map((name) => store.db.collection(name).find({}).toArray()));
+      return JSON.stringify(collections);
+    },
     async close() {
       if (store.db.openTransactions() !== 0) throw new Error('a transaction was left open');
       await store.close();

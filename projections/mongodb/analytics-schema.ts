@@ -8,14 +8,15 @@
 //   a report reads O(days × values) documents.
 // - hourly {property, hour, m}: the totals per local hour.
 // - sessions {id, property, client, day, hour, startedAt, d: {<session dimension>: value},
-//   landing, cds, hitValues, totals, custom, ...}: every session (the model's SessionDoc).
+//   landing, cds, hitValues, totals, custom, ledger, ...}: every session (the model's
+//   SessionDoc). Index (property, client, id): an erasure pages through a client's sessions.
 // - user_days {property, day, client, newUser: 0|1}: exact distinct users over any range.
 // - realtime {property, minute, client, page, source, country, device}: recent activity.
 // - properties {_id: property id, info}: property infos folded from property events.
 // Metric and dimension names are our own constants (no `.` or `$`); values such as page
 // paths are only ever stored as field values, never as field names.
 import { NOT_SET, SESSION_DIMENSIONS, SESSION_VALUE_COUNT } from '../analytics/dimensions.ts';
-import type { SessionDoc } from '../analytics/model.ts';
+import type { LedgerEntry, SessionDoc } from '../analytics/model.ts';
 import { keyId, type MongoDbLike, type MongoDoc } from './db.ts';
 
 export interface AnalyticsCollections {
@@ -42,7 +43,7 @@ export const collectionsOf = (name: string, version: number): AnalyticsCollectio
 const INDEXES: { [K in keyof AnalyticsCollections]: { [path: string]: 1 | -1 }[] } = {
   daily: [{ property: 1, dimension: 1, day: 1 }],
   hourly: [{ property: 1, hour: 1 }],
-  sessions: [{ property: 1, day: 1, startedAt: 1 }],
+  sessions: [{ property: 1, day: 1, startedAt: 1 }, { property: 1, client: 1, id: 1 }],
   userDays: [{ property: 1, day: 1 }],
   realtime: [{ property: 1, minute: 1 }, { minute: 1 }],
   // Tiny, read whole; the index is there so opening creates the collection before any transaction writes to it.
@@ -88,15 +89,28 @@ export function storedSession(doc: SessionDoc): MongoDoc {
     events: doc.events,
     hitValues: doc.hitValues,
     userDay: doc.userDay,
+    ledger: doc.ledger,
   };
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isLedgerEntry = (value: unknown): value is LedgerEntry => Array.isArray(value) && value.length >= 4 && value.every((n) => typeof n === 'number');
 
 /** The model's document from a stored one (checked for shape: it was written by `storedSession`). */
 export function sessionOfStored(stored: MongoDoc): SessionDoc {
-  const { d, landing, totals, pages, events, cds, custom, hitValues } = stored;
-  if (!isRecord(d) || !Array.isArray(landing) || !Array.isArray(totals) || !Array.isArray(pages) || !Array.isArray(events) || !isRecord(cds) || !isRecord(custom) || !isRecord(hitValues)) {
+  const { d, landing, totals, pages, events, cds, custom, hitValues, ledger } = stored;
+  if (
+    !isRecord(d) ||
+    !Array.isArray(landing) ||
+    !Array.isArray(totals) ||
+    !Array.isArray(pages) ||
+    !Array.isArray(events) ||
+    !isRecord(cds) ||
+    !isRecord(custom) ||
+    !isRecord(hitValues) ||
+    !Array.isArray(ledger) ||
+    !ledger.every(isLedgerEntry)
+  ) {
     throw new Error(`session document ${String(stored['_id'])}: not in the stored session shape`);
   }
   const dims: (string | null)[] = SESSION_DIMENSIONS.map((name) => String(d[name] ?? NOT_SET));
@@ -122,5 +136,6 @@ export function sessionOfStored(stored: MongoDoc): SessionDoc {
     events: events.map(Number),
     hitValues: hitValues as Record<string, string[]>,
     userDay: userDay === 2 ? 2 : userDay === 1 ? 1 : 0,
+    ledger,
   };
 }

@@ -3,20 +3,25 @@
 // touched by the batch), replaceOne upserts for session documents, realtime rows and
 // property infos, `$max` upserts for user-days, and the checkpoint, all in ONE
 // transaction (store.withTransaction). The transaction's callback only sends writes
-// computed beforehand, so the driver may run it again after a transient error.
+// computed beforehand, so the driver may run it again after a transient error; the one
+// exception is an erasure, whose reads of the visitor's stored sessions belong in the
+// transaction: computed from what the callback reads, it gives the same writes on a
+// retry. The batch's erasures come first: the visitor's stored sessions a page at a
+// time (subtracted from the rollups, deleted), then its user-days and realtime rows;
+// rollup documents left all zero are deleted (their value may be the visitor's own).
 import type { Logger } from '../../platform/logger.ts';
 import type { Position, RecordedEvent } from '../../storage/eventstore/port.ts';
 import type { MongoReadStore } from '../../storage/readstore/port.ts';
-import type { RollupRow } from '../analytics/batch.ts';
+import type { BatchAccumulator, RollupRow } from '../analytics/batch.ts';
 import { BASE_METRICS } from '../analytics/metrics.ts';
 import type { SessionDoc } from '../analytics/model.ts';
-import { processBatch, type BatchOutput, type SessionKey } from '../analytics/process-batch.ts';
+import { ERASURE_PAGE_SIZE, processBatch, subtractStoredSessions, type BatchOutput, type ClientErasure, type SessionKey } from '../analytics/process-batch.ts';
 import { propertyInfoSchema, type PropertyInfo } from '../analytics/property-info.ts';
 import { createDeviceParser } from '../analytics/user-agent.ts';
 import type { ProjectionSink } from '../projection.ts';
 import { collectionsOf, createIndexes, dropCollections, sessionId, sessionOfStored, storedSession, type AnalyticsCollections } from './analytics-schema.ts';
 import { dropCheckpoint, ensureCheckpointCollection, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
-import { keyId, type MongoWriteOp } from './db.ts';
+import { keyId, type MongoDbLike, type MongoDoc, type MongoSession, type MongoWriteOp } from './db.ts';
 
 export interface MongoAnalyticsSinkOptions {
   name: string;
@@ -51,9 +56,8 @@ interface Writes {
   ops: MongoWriteOp[];
 }
 
-/** The batch's writes per collection (empty lists left out: the driver refuses an empty bulk). */
-function writesOf(output: BatchOutput, pruneBeforeMinute: number | undefined): Writes[] {
-  const { accumulator } = output;
+/** `$inc` upserts of the daily rollup rows the increments touch. */
+function dailyWrites(accumulator: BatchAccumulator): MongoWriteOp[] {
   const daily: MongoWriteOp[] = [];
   for (const row of accumulator.dailyRows()) {
     const inc = increments(row);
@@ -66,12 +70,43 @@ function writesOf(output: BatchOutput, pruneBeforeMinute: number | undefined): W
       },
     });
   }
+  return daily;
+}
+
+/** `$inc` upserts of the hourly rows the increments touch. */
+function hourlyWrites(accumulator: BatchAccumulator): MongoWriteOp[] {
   const hourly: MongoWriteOp[] = [];
   for (const row of accumulator.hourlyRows.values()) {
     const inc = increments(row);
     if (inc === undefined) continue;
     hourly.push({ updateOne: { filter: { _id: keyId(row.property, row.period) }, update: { $setOnInsert: { property: row.property, hour: row.period }, $inc: inc }, upsert: true } });
   }
+  return hourly;
+}
+
+/** The `_id`s of the daily and hourly rows the increments touch. */
+function rollupIds(accumulator: BatchAccumulator): { daily: string[]; hourly: string[] } {
+  const daily: string[] = [];
+  for (const row of accumulator.dailyRows()) daily.push(keyId(row.property, row.dimension, row.period, row.value));
+  const hourly = [...accumulator.hourlyRows.values()].map((row) => keyId(row.property, row.period));
+  return { daily, hourly };
+}
+
+const allZero = (values: unknown): boolean => typeof values !== 'object' || values === null || Object.values(values).every((v) => v === 0);
+
+/** Deletes the rollup documents among `ids` whose metrics are all 0 (after an erasure). */
+async function deleteEmptyRollups(db: MongoDbLike, collection: string, ids: string[], session: MongoSession): Promise<void> {
+  if (ids.length === 0) return;
+  const found = await db.collection(collection).find({ _id: { $in: ids } }, { session }).toArray();
+  const empty = found.filter((doc: MongoDoc) => allZero(doc['m']) && allZero(doc['c'])).map((doc) => doc['_id']);
+  if (empty.length > 0) await db.collection(collection).deleteMany({ _id: { $in: empty } }, { session });
+}
+
+/** The batch's writes per collection (empty lists left out: the driver refuses an empty bulk). */
+function writesOf(output: BatchOutput, pruneBeforeMinute: number | undefined): Writes[] {
+  const { accumulator } = output;
+  const daily = dailyWrites(accumulator);
+  const hourly = hourlyWrites(accumulator);
   const sessions: MongoWriteOp[] = output.sessions.map((doc) => {
     const stored = storedSession(doc);
     return { replaceOne: { filter: { _id: stored['_id'] }, replacement: stored, upsert: true } };
@@ -161,6 +196,43 @@ export async function openMongoAnalyticsSink(store: MongoReadStore, options: Mon
       sessionCache.delete(id);
     }
   };
+  /** Erased visitors' documents leave the cache (their ids may come back as new sessions). */
+  const forget = (erasures: readonly ClientErasure[]): void => {
+    if (erasures.length === 0) return;
+    for (const [id, doc] of sessionCache) if (erasures.some((e) => e.client === doc.client && e.property === doc.property)) sessionCache.delete(id);
+  };
+
+  /** Adds rollup increments in the transaction, then deletes the rows they left all zero. */
+  const writeAndPrune = async (accumulator: BatchAccumulator, session: MongoSession): Promise<void> => {
+    const daily = dailyWrites(accumulator);
+    const hourly = hourlyWrites(accumulator);
+    if (daily.length > 0) await db.collection(c.daily).bulkWrite(daily, { session, ordered: true });
+    if (hourly.length > 0) await db.collection(c.hourly).bulkWrite(hourly, { session, ordered: true });
+    const ids = rollupIds(accumulator);
+    await deleteEmptyRollups(db, c.daily, ids.daily, session);
+    await deleteEmptyRollups(db, c.hourly, ids.hourly, session);
+  };
+
+  /** Takes an erased visitor's stored sessions out of the rollups and deletes them, with its user-days and realtime rows. */
+  const eraseStored = async (erasure: ClientErasure, session: MongoSession): Promise<void> => {
+    const { property, client } = erasure;
+    let after = '';
+    for (;;) {
+      const stored = await db
+        .collection(c.sessions)
+        .find({ property, client, id: { $gt: after } }, { sort: { id: 1 }, limit: ERASURE_PAGE_SIZE, session })
+        .toArray();
+      if (stored.length === 0) break;
+      const docs = stored.map(sessionOfStored);
+      await writeAndPrune(subtractStoredSessions(docs.filter((doc) => !erasure.subtracted.has(doc.id))), session);
+      await db.collection(c.sessions).deleteMany({ _id: { $in: stored.map((doc) => doc['_id']) } }, { session });
+      const userDays = [...new Set(docs.map((doc) => doc.day))].map((day) => keyId(property, day, client));
+      await db.collection(c.userDays).deleteMany({ _id: { $in: userDays } }, { session });
+      after = docs[docs.length - 1]!.id;
+    }
+    await db.collection(c.realtime).deleteMany({ property, client }, { session });
+  };
+
   let lastPrune = Number.NEGATIVE_INFINITY;
   // The checkpoint as this sink last saw it: when it moved without us (another runner held
   // the lease meanwhile), the caches may be stale, so they are reloaded from the store.
@@ -186,7 +258,14 @@ export async function openMongoAnalyticsSink(store: MongoReadStore, options: Mon
         const prune = now - lastPrune >= 60_000 ? Math.floor((now - windowMs) / 60_000) : undefined;
         const writes = writesOf(output, prune);
         await store.withTransaction(async (session) => {
+          // Erasures first: the batch's own documents may be the visitor's new ones, after it.
+          for (const erasure of output.erasures) await eraseStored(erasure, session);
           for (const { collection, ops } of writes) await db.collection(c[collection]).bulkWrite(ops, { session, ordered: true });
+          if (output.erasures.length > 0) {
+            const ids = rollupIds(output.accumulator);
+            await deleteEmptyRollups(db, c.daily, ids.daily, session);
+            await deleteEmptyRollups(db, c.hourly, ids.hourly, session);
+          }
           await writeCheckpoint(db, name, version, position, now, session);
         });
         if (prune !== undefined) lastPrune = now;
@@ -196,6 +275,7 @@ export async function openMongoAnalyticsSink(store: MongoReadStore, options: Mon
         throw error;
       }
       knownCheckpoint = position;
+      forget(output.erasures);
       remember(output.sessions);
       if (output.properties.size > 0) {
         const next = new Map(properties);

@@ -34,6 +34,17 @@ if (!url) {
         others.push(other);
         return other;
       },
+      /** Every collection of the case's database, as text. */
+      async dump() {
+        const client = new MongoClient(url);
+        try {
+          const db = client.db(database);
+          const names = (await db.listCollections().toArray()).map((collection) => collection.name);
+          return JSON.stringify(await Promise.all(names.map((name) => db.collection(name).find({}).toArray())));
+        } finally {
+          await client.close();
+        }
+      },
       async close() {
         for (const other of others) await other.close();
         await store.dropDatabase();
@@ -60,6 +71,7 @@ if (!url) {
       const names = async (collection: string) => (await db.collection(collection).listIndexes().toArray()).map((index) => String(index['name']));
       assert.ok((await names(c.daily)).includes('property_1_dimension_1_day_1'));
       assert.ok((await names(c.sessions)).includes('property_1_day_1_startedAt_1'));
+      assert.ok((await names(c.sessions)).includes('property_1_client_1_id_1'), 'an erasure pages through a visitor by index');
       assert.ok((await names(c.realtime)).includes('minute_1'));
       const range = data.ranges[0]!;
       const plan = await db
