@@ -6,7 +6,6 @@ import {
   evolve,
   initialState,
   propertyEventSchemas,
-  PROPERTY_STREAM_PREFIX,
   propertyStreamName,
   settingsOf,
   type PropertyCommand,
@@ -15,7 +14,7 @@ import {
   type PropertyState,
 } from '../domain/property/index.ts';
 import { WrongExpectedRevisionError } from '../storage/eventstore/errors.ts';
-import type { EventStore, RecordedEvent } from '../storage/eventstore/port.ts';
+import type { EventStore, Position, RecordedEvent } from '../storage/eventstore/port.ts';
 import { randomUUID } from 'node:crypto';
 
 const MAX_ATTEMPTS = 5;
@@ -43,22 +42,22 @@ export async function loadProperty(store: EventStore, propertyId: string): Promi
   return state.status === 'present' ? settingsOf(state) : undefined;
 }
 
-/** Runs one property command; returns the settings after it. Rejections throw PropertyCommandRejected. */
-export async function executePropertyCommand(store: EventStore, command: PropertyCommand): Promise<PropertySettings> {
+/** Runs one property command; returns the settings after it and where its events went (none when it changed nothing). Rejections throw PropertyCommandRejected. */
+export async function runPropertyCommand(store: EventStore, command: PropertyCommand): Promise<{ settings: PropertySettings; position?: Position }> {
   const propertyId = String(command.data.propertyId ?? '');
   for (let attempt = 1; ; attempt++) {
     const { state, revision } = await load(store, propertyId);
     // decide validates the command (including propertyId) before anything touches the store.
     const events = decide(command, state);
     const after = events.reduce(evolve, state);
-    if (events.length === 0) return settingsOf(after);
+    if (events.length === 0) return { settings: settingsOf(after) };
     try {
-      await store.append(
+      const appended = await store.append(
         propertyStreamName(propertyId),
         events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data })),
         { expectedRevision: revision === -1 ? 'no_stream' : revision },
       );
-      return settingsOf(after);
+      return { settings: settingsOf(after), position: appended.position };
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError && attempt < MAX_ATTEMPTS) continue;
       throw error;
@@ -66,13 +65,5 @@ export async function executePropertyCommand(store: EventStore, command: Propert
   }
 }
 
-/** Every property in the store, folded from the `property-` streams. */
-export async function listProperties(store: EventStore): Promise<PropertySettings[]> {
-  const states = new Map<string, PropertyState>();
-  for await (const recorded of store.readAll({ filter: { streamPrefixes: [PROPERTY_STREAM_PREFIX] } })) {
-    const event = toPropertyEvent(recorded);
-    if (!event) continue;
-    states.set(recorded.stream, evolve(states.get(recorded.stream) ?? initialState(), event));
-  }
-  return [...states.values()].flatMap((state) => (state.status === 'present' ? [settingsOf(state)] : []));
-}
+/** Runs one property command; returns the settings after it. */
+export const executePropertyCommand = async (store: EventStore, command: PropertyCommand): Promise<PropertySettings> => (await runPropertyCommand(store, command)).settings;

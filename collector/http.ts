@@ -27,7 +27,7 @@ import {
   type ParsedPayload,
   type ParserMessage,
 } from './measurement-protocol/index.ts';
-import type { PropertyDirectory } from './property-directory.ts';
+import type { PropertyDirectory } from '../administration/property-directory.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { HitRejectedError, type HitRecorder } from './record-hit.ts';
 

@@ -14,7 +14,7 @@ import { createEnricher } from '../collector/enrich.ts';
 import { openGeoLookup } from '../collector/geo.ts';
 import { createCollectorHandler, type CollectorHandler } from '../collector/http.ts';
 import { createImporter, createImportRoute, IMPORT_PATH } from '../collector/import/index.ts';
-import { openPropertyDirectory, type PropertyDirectory } from '../collector/property-directory.ts';
+import { openPropertyDirectory, type PropertyDirectory } from '../administration/property-directory.ts';
 import { createHitRecorder, type HitRecorder } from '../collector/record-hit.ts';
 import type { EventStore } from '../storage/eventstore/port.ts';
 

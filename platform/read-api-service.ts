@@ -1,5 +1,5 @@
 // The read API service: the API at /api/v1 and the dashboard at /. Stateless apart from
-// the API-key directory (fed by the log), so any number can run behind a load balancer.
+// the API-key and property directories (fed by the log), so any number can run behind a load balancer.
 // Beside the projections (`webalytic start`) it reports their live status; on its own it
 // reads the status the runners save in the read store. A failed projection is reported
 // by its /readyz but does not make it unready: it still serves the read models as they are.
@@ -16,6 +16,7 @@ import { registryFor } from '../projections/registry.ts';
 import type { ProjectionStatus } from '../projections/status.ts';
 import { apiFallback, createReadApi } from '../read-api/app.ts';
 import { openApiKeyDirectory } from '../read-api/keys/directory.ts';
+import { openPropertyDirectory, type PropertyDirectory } from '../administration/property-directory.ts';
 import { createProjectionsHandle } from '../read-api/routes/projections.ts';
 import type { EventStore } from '../storage/eventstore/port.ts';
 import type { ReadStore } from '../storage/readstore/port.ts';
@@ -27,6 +28,8 @@ export interface ReadApiServiceDeps {
   eventStore: EventStore;
   readStore: ReadStore;
   metrics: Registry;
+  /** The collector's property directory when it runs in this process (one subscription serves both). */
+  properties?: PropertyDirectory;
   /** The projections running in this process, if any: their live status. */
   projections?: { status(): Promise<ProjectionStatus[]> };
   /** The projections known by name (replays); default projections/catalog.ts. */
@@ -47,14 +50,20 @@ export async function startReadApiService(deps: ReadApiServiceDeps): Promise<Rea
   try {
     const keys = openApiKeyDirectory({ store: eventStore, logger });
     cleanups.add(() => keys.close());
-    // Until the directory has caught up every key would be refused.
-    await keys.ready;
+    let properties = deps.properties;
+    if (properties === undefined) {
+      const opened = openPropertyDirectory({ store: eventStore, logger });
+      cleanups.add(() => opened.close());
+      properties = opened;
+    }
+    // Until the directories have caught up every key would be refused, every listing empty.
+    await Promise.all([keys.ready, properties.ready]);
     const status = deps.projections ? () => deps.projections!.status() : () => savedProjectionStatus(readStore, now);
     const projections = createProjectionsHandle({ running: { status }, projections: deps.catalog ?? catalog, eventStore, readStore, logger });
     // Replays started over the API are interrupted cleanly; the serving versions stay.
     cleanups.add(() => projections.stop());
     const shutdown = new AbortController();
-    const api = createReadApi({ config, logger, eventStore, readStore, keys, projections, signal: shutdown.signal, ...(deps.now ? { now: deps.now } : {}) });
+    const api = createReadApi({ config, logger, eventStore, readStore, keys, properties, projections, signal: shutdown.signal, ...(deps.now ? { now: deps.now } : {}) });
 
     return {
       name: 'read-api',

@@ -22,7 +22,7 @@ import { startProjectionsService, type ProjectionsService } from './projections-
 import { startReadApiService, type ReadApiService } from './read-api-service.ts';
 import { createCleanups, SERVICE_NAMES, type ReadinessCheck, type Service, type ServiceName } from './service.ts';
 import type { CollectorHandler } from '../collector/http.ts';
-import type { PropertyDirectory } from '../collector/property-directory.ts';
+import type { PropertyDirectory } from '../administration/property-directory.ts';
 import type { RunningProjections } from '../projections/index.ts';
 import type { Projection } from '../projections/projection.ts';
 import { openEventStore } from '../storage/eventstore/open.ts';
@@ -101,6 +101,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
           ...common,
           readStore: readStore!,
           ...(projections ? { projections: projections.running } : {}),
+          ...(collector ? { properties: collector.properties } : {}),
           ...(options.projections ? { catalog: options.projections } : {}),
         });
       }

@@ -11,6 +11,7 @@ import { problemErrorHandler, problemNotFound } from './http/problem.ts';
 import { mountRoutes, type AnyRoute } from './http/route.ts';
 import { createAuthenticator } from './keys/authenticate.ts';
 import type { ApiKeyDirectory } from './keys/directory.ts';
+import type { PropertyDirectory } from '../administration/property-directory.ts';
 import { keyRoutes } from './keys/routes.ts';
 import { eventsStreamRoute } from './routes/events-stream.ts';
 import { openApiRoute } from './routes/openapi.ts';
@@ -59,6 +60,8 @@ export interface ReadApiDeps {
   eventStore: EventStore;
   readStore: ReadStore;
   keys: ApiKeyDirectory;
+  /** Every property, folded from the log (listings read it instead of scanning the log). */
+  properties: PropertyDirectory;
   /** Absent in processes without projections: their endpoints answer 503. */
   projections?: ProjectionsHandle;
   /** Injectable clock for tests. */

@@ -1,6 +1,7 @@
 // `webalytic property ...`: create, change and inspect properties (the sites Webalytic tracks).
 import { parseArgs } from 'node:util';
-import { executePropertyCommand, listProperties, loadProperty } from '../../administration/properties.ts';
+import { executePropertyCommand, loadProperty } from '../../administration/properties.ts';
+import { openPropertyDirectory } from '../../administration/property-directory.ts';
 import { PropertyCommandRejected, type PropertyCommand } from '../../domain/property/index.ts';
 import { openEventStore } from '../../storage/eventstore/open.ts';
 import { UsageError, type Command, type CommandContext } from '../command.ts';
@@ -160,7 +161,10 @@ async function run(args: string[], { config, logger, out }: CommandContext): Pro
   const store = await openEventStore(config, logger);
   try {
     if (action === 'list') {
-      const properties = await listProperties(store);
+      const directory = openPropertyDirectory({ store, logger });
+      await directory.ready;
+      const properties = directory.list();
+      await directory.close();
       if (values.json) out(JSON.stringify(properties, null, 2));
       else if (properties.length === 0) out('No properties yet. Create one: webalytic property create --id UA-12345-1 --name "My site" --url https://example.com');
       else for (const p of properties) out(`${p.id}\t${p.active ? 'active' : 'inactive'}\t${p.name}\t${p.defaultUrl}\t${p.timeZone}`);

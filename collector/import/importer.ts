@@ -20,7 +20,7 @@ import type { PropertySettings } from '../../domain/property/settings.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Enricher, RequestFacts } from '../enrich.ts';
 import { parsePayload } from '../measurement-protocol/index.ts';
-import type { PropertyDirectory } from '../property-directory.ts';
+import type { PropertyDirectory } from '../../administration/property-directory.ts';
 import { HitRejectedError, type HitRecorder } from '../record-hit.ts';
 import { createLineParser, type LineError } from './line.ts';
 import { MAX_LINE_CHARS, type RawLine } from './lines.ts';

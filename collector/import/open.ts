@@ -7,7 +7,7 @@ import type { EventStore } from '../../storage/eventstore/port.ts';
 import { openCookielessIds } from '../cookieless.ts';
 import { createEnricher } from '../enrich.ts';
 import { openGeoLookup, type GeoLookup } from '../geo.ts';
-import { openPropertyDirectory, type PropertyDirectory } from '../property-directory.ts';
+import { openPropertyDirectory, type PropertyDirectory } from '../../administration/property-directory.ts';
 import { createHitRecorder, type HitRecorder } from '../record-hit.ts';
 import { createImporter, type Importer } from './importer.ts';
 

@@ -10,7 +10,7 @@ import { openCookielessIds } from '../cookieless.ts';
 import { createEnricher } from '../enrich.ts';
 import { openGeoLookup } from '../geo.ts';
 import { createCollectorHandler, type CollectorHandler, type CollectorOptions } from '../http.ts';
-import { openPropertyDirectory, type PropertyDirectory } from '../property-directory.ts';
+import { openPropertyDirectory, type PropertyDirectory } from '../../administration/property-directory.ts';
 import { createHitRecorder } from '../record-hit.ts';
 import { CHROME_UA, createProperty, GEOIP_TEST_DB, NOW, openTempStore, tempDir } from './support.ts';
 

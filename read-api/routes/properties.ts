@@ -3,7 +3,7 @@
 // tracking snippet. Read keys see only their properties; changes need an admin key.
 import type { Request } from 'express';
 import { z } from 'zod';
-import { executePropertyCommand, listProperties, loadProperty } from '../../administration/properties.ts';
+import { loadProperty, runPropertyCommand } from '../../administration/properties.ts';
 import {
   createPropertyDataSchema,
   defineCustomDimensionDataSchema,
@@ -84,8 +84,12 @@ export function trackingSnippet(propertyId: string, origin: string): { scriptUrl
 export function propertyRoutes(deps: ReadApiDeps): AnyRoute[] {
   const store = deps.eventStore;
   const now = deps.now ?? Date.now;
-  const run = (command: Omit<PropertyCommand, 'metadata'>): Promise<PropertySettings> =>
-    executePropertyCommand(store, { ...command, metadata: { now: now() } } as PropertyCommand);
+  /** Runs a command; answers once the directory shows its result, so a listing right after it includes the change. */
+  const run = async (command: Omit<PropertyCommand, 'metadata'>): Promise<PropertySettings> => {
+    const { settings, position } = await runPropertyCommand(store, { ...command, metadata: { now: now() } } as PropertyCommand);
+    if (position !== undefined) await deps.properties.reached(position);
+    return settings;
+  };
   const byId = { role: 'read' as const, property: (_req: Request, input: { params: { id: string } }) => input.params.id };
   const adminOf = { role: 'admin' as const };
   const tags = ['properties'];
@@ -100,7 +104,8 @@ export function propertyRoutes(deps: ReadApiDeps): AnyRoute[] {
       auth: { role: 'read' },
       response: z.object({ properties: z.array(propertySchema) }),
       async handler({ key }) {
-        const all = await listProperties(store);
+        await deps.properties.ready;
+        const all = deps.properties.list();
         return { properties: key ? all.filter((p) => canReadProperty(key, p.id)) : [] };
       },
     }),

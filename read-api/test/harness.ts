@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import express from 'express';
 import { pino } from 'pino';
-import { executePropertyCommand } from '../../administration/properties.ts';
+import { runPropertyCommand } from '../../administration/properties.ts';
+import { openPropertyDirectory, type PropertyDirectory } from '../../administration/property-directory.ts';
 import type { PropertyCommand } from '../../domain/property/commands.ts';
 import type { PropertySettings } from '../../domain/property/settings.ts';
 import { loadConfig, type Config } from '../../platform/config.ts';
@@ -38,6 +39,7 @@ export interface TestApi {
   eventStore: EmbeddedEventStore;
   readStore: EmbeddedReadStore;
   keys: ApiKeyDirectory;
+  properties: PropertyDirectory;
   /** Every log line the API wrote (JSON text), at debug level. */
   logs: string[];
   /** Resolves with the first log line (already written or to come) that `match` accepts. */
@@ -54,7 +56,7 @@ export interface TestApi {
 
 export interface TestApiOptions {
   /** Everything else of ReadApiDeps (projections, publicUrl, ...). */
-  deps?: Partial<Omit<ReadApiDeps, 'config' | 'logger' | 'eventStore' | 'readStore' | 'keys'>>;
+  deps?: Partial<Omit<ReadApiDeps, 'config' | 'logger' | 'eventStore' | 'readStore' | 'keys' | 'properties'>>;
   env?: Record<string, string>;
   /** Runs on the fresh stores before the API starts (e.g. to start projections) and adds to its deps. */
   setup?(stores: { eventStore: EmbeddedEventStore; readStore: EmbeddedReadStore; logger: Logger }): Promise<Partial<ReadApiDeps>>;
@@ -83,7 +85,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite'), logger });
   const readStore = openEmbeddedReadStore(join(dir, 'read.sqlite'));
   const keys = openApiKeyDirectory({ store: eventStore, logger });
-  await keys.ready;
+  const properties = openPropertyDirectory({ store: eventStore, logger });
+  await Promise.all([keys.ready, properties.ready]);
   const extra = options.setup ? await options.setup({ eventStore, readStore, logger }) : {};
   const clock = { now: NOW };
   const shutdown = new AbortController();
@@ -97,6 +100,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       eventStore,
       readStore,
       keys,
+      properties,
       now: () => clock.now,
       adminApiKey: BOOTSTRAP_KEY,
       validateResponses: true,
@@ -116,6 +120,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     eventStore,
     readStore,
     keys,
+    properties,
     logs,
     logged(match) {
       const found = logs.find(match);
@@ -136,12 +141,15 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       await keys.reached(issued.position);
       return { key: issued.key, id: issued.issued.keyId };
     },
-    createProperty(propertyId, settings = {}) {
-      return executePropertyCommand(eventStore, {
+    async createProperty(propertyId, settings = {}) {
+      const created = await runPropertyCommand(eventStore, {
         type: 'CreateProperty',
         data: { propertyId, name: `Site ${propertyId}`, defaultUrl: 'https://www.example.com/', ...settings },
         metadata: { now: clock.now },
       } as PropertyCommand);
+      // As the API's own writes do: answer once its directory has the property.
+      if (created.position !== undefined) await properties.reached(created.position);
+      return created.settings;
     },
     async close() {
       shutdown.abort();
@@ -150,6 +158,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
         server.closeAllConnections();
       });
       await keys.close();
+      await properties.close();
       await eventStore.close();
       await readStore.close();
     },

@@ -95,6 +95,7 @@ test('the document matches the mounted routes exactly (the Express router stack)
     eventStore: api.eventStore,
     readStore: api.readStore,
     keys: api.keys,
+    properties: api.properties,
   });
   const mounted = new Set<string>();
   for (const layer of router.stack) {

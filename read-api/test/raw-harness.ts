@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import { executePropertyCommand, loadProperty } from '../../administration/properties.ts';
+import { loadProperty, runPropertyCommand } from '../../administration/properties.ts';
+import { openPropertyDirectory } from '../../administration/property-directory.ts';
 import { openCookielessIds } from '../../collector/cookieless.ts';
 import { createEnricher } from '../../collector/enrich.ts';
 import { notSetGeoLookup } from '../../collector/geo.ts';
@@ -132,13 +133,15 @@ export async function startHarness(options: { properties?: string[]; stream?: Ev
   const clock = { now: NOW };
   const properties = options.properties ?? ['UA-1111-1'];
   let closeReadStore = async (): Promise<void> => undefined;
+  const directory = openPropertyDirectory({ store, logger });
 
   async function createProperty(tid: string, settings: Record<string, unknown> = {}): Promise<void> {
-    await executePropertyCommand(store, {
+    const created = await runPropertyCommand(store, {
       type: 'CreateProperty',
       data: { propertyId: tid, name: `Site ${tid}`, defaultUrl: 'https://www.example.com/', timeZone: 'UTC', ...settings },
       metadata: { now: NOW },
     } as PropertyCommand);
+    if (created.position !== undefined) await directory.reached(created.position);
   }
   for (const tid of properties) await createProperty(tid, options.propertySettings);
 
@@ -163,6 +166,7 @@ export async function startHarness(options: { properties?: string[]; stream?: Ev
         eventStore: countedStore,
         readStore,
         keys,
+        properties: directory,
         now: () => clock.now,
         signal: shutdown.signal,
         validateResponses: true,
@@ -218,6 +222,7 @@ export async function startHarness(options: { properties?: string[]; stream?: Ev
       });
       cookieless.close();
       await keys.close();
+      await directory.close();
       await closeReadStore();
       await store.close();
     },

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLogger } from '../../platform/logger.ts';
 import { openPropertyDirectory } from '../property-directory.ts';
-import { createProperty, NOW, openTempStore, runPropertyCommand, within } from './support.ts';
+import { createProperty, NOW, openTempStore, runPropertyCommand, within } from '../../collector/test/support.ts';
 
 test('ready once the existing properties are folded; later changes are seen at their position', async () => {
   const store = openTempStore();
