@@ -143,8 +143,8 @@ async function replay(dir: string): Promise<NonNullable<Meta['replay']>> {
 
 // ---- 3. the server (child) -------------------------------------------------------------
 
-type ToChild = { type: 'settle' } | { type: 'stop' };
-type FromChild = { type: 'listening'; url: string; key: string } | { type: 'settled' } | { type: 'result'; value: unknown };
+type ToChild = { type: 'mark' } | { type: 'settle' } | { type: 'stop' };
+type FromChild = { type: 'listening'; url: string; key: string } | { type: 'marked' } | { type: 'settled' } | { type: 'result'; value: unknown };
 
 /** A breakdown-sized answer: what the baseline route sends for every request. */
 const CONSTANT_ANSWER = JSON.stringify({
@@ -171,12 +171,18 @@ async function serve(dir: string): Promise<void> {
   const system: RunningSystem = await startSystem(config, silentLogger());
   system.app.post('/bench/constant', (_req, res) => void res.type('application/json').send(CONSTANT_ANSWER));
   send({ type: 'listening', url: system.url, key });
+  let mark: Awaited<ReturnType<typeof system.eventStore.headPosition>>;
   process.on('message', (message: ToChild) => {
     void (async () => {
-      if (message.type === 'settle') {
-        // Every event recorded so far is in the read model.
-        const head = await system.eventStore.headPosition();
-        if (head !== undefined) await system.projections.waitForPosition(head, 'analytics');
+      if (message.type === 'mark') {
+        mark = await system.eventStore.headPosition();
+        send({ type: 'marked' });
+      } else if (message.type === 'settle') {
+        // Every event the projection handles recorded since the mark (the imported hits) is in
+        // the read model. The head itself may be an event it does not handle (the API key).
+        let last: typeof mark;
+        for await (const event of system.eventStore.readAll({ ...(mark === undefined ? {} : { fromPosition: mark }), filter: analyticsProjection.filter })) last = event.position;
+        if (last !== undefined) await system.projections.waitForPosition(last, 'analytics');
         send({ type: 'settled' });
       } else {
         await system.stop();
@@ -357,6 +363,7 @@ async function measure(dir: string, meta: Meta): Promise<void> {
   const add = (t: Timed | undefined): void => void (t && results.push(t));
   try {
     const { call, time } = client(server.url, server.key);
+    await ask(server.child, { type: 'mark' }, 'marked');
     const imported = await importRecentActivity(server.url, meta);
     await ask(server.child, { type: 'settle' }, 'settled');
     console.log(`imported ${count(imported)} hits of the last 30 minutes through POST /api/v1/import; load ${load()}`);

@@ -1,4 +1,4 @@
-// The shapes the dashboard exchanges with the read API (read-api-design.md). Kept
+// The shapes the dashboard exchanges with the read API (docs/query.md and GET /api/v1/openapi.json). Kept
 // loose where the API is still settling: fields the UI does not need are not named.
 
 export const DATE_PRESETS = ['today', 'yesterday', '7d', '28d', '30d', '90d', 'month', 'last_month', 'year', '12mo', 'all'] as const;
