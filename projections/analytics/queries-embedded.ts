@@ -11,7 +11,7 @@ import { q, tablesOf } from './embedded-schema.ts';
 import { BASE_METRICS } from './metrics.ts';
 import { sessionColumnList, sessionOfRow } from './embedded-sessions.ts';
 import { sessionDimensionsOf } from './model.ts';
-import type { AnalyticsReadSource, RealtimeActivity } from './queries.ts';
+import type { AnalyticsReadSource, RealtimeActivity, ValueMetrics } from './queries.ts';
 
 type Row = unknown[];
 
@@ -69,10 +69,32 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
   const totalUsers = (property: string, from: string, to: string): number => usersPerValue(property, '', from, to).get('') ?? 0;
 
   return {
-    async rollups(property, dimension, from, to) {
-      return rows(`SELECT value, ${sums} FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ? GROUP BY value`, property, dimension, from, to).map(
-        (row) => ({ value: String(row[0]), metrics: numbers(row, 1) }),
-      );
+    async rollups(property, dimension, from, to, wanted) {
+      const range = `FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?`;
+      if (wanted === undefined || wanted.length === 0 || wanted.length === BASE_METRICS.length) {
+        return rows(`SELECT value, ${sums} ${range} GROUP BY value`, property, dimension, from, to).map((row) => ({ value: String(row[0]), metrics: numbers(row, 1) }));
+      }
+      // Summing only the wanted columns: GROUP BY sorts every column it sums, so a
+      // high-cardinality dimension (page paths) costs per column, not per value.
+      const positions = [...new Set(wanted)].sort((a, b) => a - b);
+      const out: ValueMetrics[] = [];
+      const unsure: string[] = [];
+      for (const row of rows(`SELECT value, ${positions.map((i) => `SUM(${q(BASE_METRICS[i]!)})`).join(', ')} ${range} GROUP BY value`, property, dimension, from, to)) {
+        const metrics = new Array<number>(BASE_METRICS.length).fill(0);
+        let nonzero = false;
+        for (let k = 0; k < positions.length; k++) if ((metrics[positions[k]!] = Number(row[k + 1] ?? 0)) !== 0) nonzero = true;
+        if (nonzero) out.push({ value: String(row[0]), metrics, nonzero });
+        else unsure.push(String(row[0]));
+      }
+      // Values whose wanted metrics are all 0: listed only if another metric is not (the
+      // same rows as a full read; all-zero rows are what an erasure leaves).
+      if (unsure.length > 0) {
+        const anyOther = BASE_METRICS.map((m) => `SUM(${q(m)}) <> 0`).join(' OR ');
+        for (const row of rows(`SELECT value, ${anyOther} ${range} AND value IN (SELECT value FROM json_each(?)) GROUP BY value`, property, dimension, from, to, JSON.stringify(unsure))) {
+          out.push({ value: String(row[0]), metrics: new Array<number>(BASE_METRICS.length).fill(0), nonzero: Number(row[1]) !== 0 });
+        }
+      }
+      return out;
     },
 
     async customRollups(property, dimension, from, to, metrics) {

@@ -17,7 +17,7 @@ import type { ReadStore } from '../../storage/readstore/port.ts';
 import { CUSTOM_METRIC, isCustomDimension, STANDARD_DIMENSIONS } from './dimensions.ts';
 import { createEmbeddedReadSource } from './queries-embedded.ts';
 import { createMongoReadSource } from '../mongodb/analytics-source.ts';
-import { BASE_METRICS, METRIC_COUNT, MICRO_METRICS, MILLISECOND_METRICS, type BaseMetric } from './metrics.ts';
+import { BASE_METRICS, M, METRIC_COUNT, MICRO_METRICS, MILLISECOND_METRICS, type BaseMetric } from './metrics.ts';
 import { daysBetween } from './local-time.ts';
 
 // ---- the store-specific part -------------------------------------------------------
@@ -26,6 +26,8 @@ export interface ValueMetrics {
   value: string;
   /** Σ base metrics in stored units, in BASE_METRICS order. */
   metrics: number[];
+  /** Whether any base metric of the value is nonzero; set by a source that summed only the wanted metrics (absent: judged from `metrics`). */
+  nonzero?: boolean;
 }
 
 export interface RealtimeActivity {
@@ -50,8 +52,12 @@ export interface StoredSession {
 }
 
 export interface AnalyticsReadSource {
-  /** Σ per value of `dimension` ('' = totals, one row with value '') over days [from, to]. */
-  rollups(property: string, dimension: string, from: string, to: string): Promise<ValueMetrics[]>;
+  /**
+   * Σ per value of `dimension` ('' = totals, one row with value '') over days [from, to].
+   * `wanted` (positions in BASE_METRICS) lets a source sum only those: other positions may
+   * be 0, and `nonzero` then tells whether the value has any metric at all.
+   */
+  rollups(property: string, dimension: string, from: string, to: string, wanted?: readonly number[]): Promise<ValueMetrics[]>;
   /** Σ of the given custom metrics per value. */
   customRollups(property: string, dimension: string, from: string, to: string, metrics: string[]): Promise<{ value: string; metric: string; amount: number }[]>;
   /** Distinct users per value of `dimension` ('' = none: one entry '') and over all values. */
@@ -246,9 +252,12 @@ function basesOf(metrics: readonly string[]): { base: Set<string>; custom: strin
   return { base, custom };
 }
 
-function valuesOf(stored: readonly number[] | undefined, custom: Record<string, number> | undefined, users: number | undefined): Record<string, number> {
+const ALL_POSITIONS: readonly number[] = BASE_METRICS.map((_, i) => i);
+
+/** Report-unit values of the base metrics at `positions` (default: all), the custom ones and users. */
+function valuesOf(stored: readonly number[] | undefined, custom: Record<string, number> | undefined, users: number | undefined, positions: readonly number[] = ALL_POSITIONS): Record<string, number> {
   const v: Record<string, number> = {};
-  for (let i = 0; i < METRIC_COUNT; i++) v[BASE_METRICS[i]!] = reportValue(BASE_METRICS[i]!, stored?.[i] ?? 0);
+  for (const i of positions) v[BASE_METRICS[i]!] = reportValue(BASE_METRICS[i]!, stored?.[i] ?? 0);
   if (custom !== undefined) for (const key in custom) v[key] = custom[key]! / 1_000_000;
   v['users'] = users ?? 0;
   return v;
@@ -290,7 +299,8 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       const request = reportRequestSchema.parse(input);
       const dimension = request.dimension ?? '';
       const { base, custom } = basesOf([...request.metrics, ...(request.orderBy ? [request.orderBy.metric] : [])]);
-      const rollups = await source.rollups(request.property, dimension, request.from, request.to);
+      const wanted = [...base].flatMap((m) => (m in M ? [M[m as BaseMetric]] : []));
+      const rollups = await source.rollups(request.property, dimension, request.from, request.to, wanted);
       const customRows = custom.length === 0 ? [] : await source.customRollups(request.property, dimension, request.from, request.to, custom);
       const users = base.has('users') ? await source.users(request.property, dimension, request.from, request.to) : undefined;
 
@@ -300,7 +310,7 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
         if (found === undefined) byValue.set(value, (found = { stored: new Array<number>(METRIC_COUNT).fill(0), custom: {} }));
         return found;
       };
-      for (const row of rollups) if (row.metrics.some((x) => x !== 0)) addStored(entry(row.value).stored, row.metrics);
+      for (const row of rollups) if (row.nonzero ?? row.metrics.some((x) => x !== 0)) addStored(entry(row.value).stored, row.metrics);
       for (const row of customRows) if (row.amount !== 0) entry(row.value).custom[row.metric] = (entry(row.value).custom[row.metric] ?? 0) + row.amount;
       // Without a dimension there is always one row (the totals), even over an empty range.
       if (dimension === '') entry('');
@@ -310,7 +320,8 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       const rows = [...byValue].map(([value, e]) => {
         addStored(totalStored, e.stored);
         for (const key in e.custom) totalCustom[key] = (totalCustom[key] ?? 0) + e.custom[key]!;
-        const v = valuesOf(e.stored, e.custom, users?.byValue.get(value));
+        // Only what the request reads: a breakdown can have tens of thousands of values.
+        const v = valuesOf(e.stored, e.custom, users?.byValue.get(value), wanted);
         return { value, v };
       });
       const order = request.orderBy ?? { metric: request.metrics[0]!, direction: 'desc' as const };

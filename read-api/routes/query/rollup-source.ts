@@ -28,10 +28,10 @@ export function rollupSource(base: AnalyticsReadSource, adhoc: EmbeddedAdhocSour
   if (dimension === undefined) return base;
   const passes = (value: string): boolean => filter === undefined || evaluateFilter(filter, () => value);
 
-  const rollups = async (property: string, from: string, to: string): Promise<ValueMetrics[]> => {
+  const rollups = async (property: string, from: string, to: string, wanted: readonly number[] | undefined): Promise<ValueMetrics[]> => {
     if (dimension === 'hour') return (await base.hourlyTotals(property, from, to)).map((row) => ({ value: row.period, metrics: row.metrics }));
     if (isTimeDimension(dimension)) return sumBy(await base.dailyTotals(property, from, to), (day) => timeValueOf(dimension, day, ''));
-    return base.rollups(property, dimension, from, to);
+    return base.rollups(property, dimension, from, to, wanted);
   };
 
   const users = async (property: string, from: string, to: string): Promise<Users> => {
@@ -43,8 +43,8 @@ export function rollupSource(base: AnalyticsReadSource, adhoc: EmbeddedAdhocSour
 
   return {
     ...base,
-    async rollups(property, _dimension, from, to) {
-      return (await rollups(property, from, to)).filter((row) => passes(row.value));
+    async rollups(property, _dimension, from, to, wanted) {
+      return (await rollups(property, from, to, wanted)).filter((row) => passes(row.value));
     },
     async customRollups(property, _dimension, from, to, metrics) {
       if (dimension === 'hour') return [];
