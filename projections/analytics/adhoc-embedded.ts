@@ -20,7 +20,7 @@ import type { DimensionCondition, DimensionFilter } from './adhoc-filter.ts';
 import { CUSTOM_DIMENSION, isHitDimension, isSessionDimension } from './dimensions.ts';
 import { q, tablesOf } from './embedded-schema.ts';
 import { sessionColumnList, sessionOfRow } from './embedded-sessions.ts';
-import { BASE_METRICS, METRIC_COUNT, type BaseMetric } from './metrics.ts';
+import { BASE_METRICS, M, METRIC_COUNT, type BaseMetric } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
 import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
 
@@ -205,6 +205,8 @@ export interface SessionAggregateRequest {
   filter?: DimensionFilter | undefined;
   /** cm<N> names to sum. */
   customMetrics: string[];
+  /** Positions in BASE_METRICS to sum (default all); the others are left 0 in `stored`. */
+  metrics?: readonly number[];
   /** cd<N> names that are hit-scoped for this property (conditions on them look at the hits). */
   hitScoped?: ReadonlySet<string>;
 }
@@ -215,6 +217,8 @@ export interface SessionAggregateRow {
   stored: number[];
   custom: Record<string, number>;
   users: number;
+  /** Whether any base metric is nonzero (every session has processed hits, so: the hits it summed). */
+  nonzero: boolean;
 }
 
 export interface SessionScanRequest {
@@ -280,7 +284,6 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
     return { sql: parts.join(' AND '), params };
   };
 
-  const metricSums = BASE_METRICS.map((_, i) => `SUM(json_extract(doc, '$.totals[${i}]'))`).join(', ');
 
   return {
     propertyInfo(property) {
@@ -306,7 +309,11 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       const present = request.dimensions.filter(isCustomName).map((d) => `${sessionLevelExpr(d)!} IS NOT NULL`);
       const where = whereOf(request, present);
       const customSums = request.customMetrics.map((m) => `SUM(json_extract(doc, '$.custom.${m}'))`);
-      const select = [...exprs, 'COUNT(DISTINCT client)', metricSums, ...customSums].join(', ');
+      // Only the metrics asked for (each is a json_extract per session), and hits, which
+      // tells a group with sessions (each has processed hits) from an empty one.
+      const positions = [...new Set([...(request.metrics ?? BASE_METRICS.map((_, i) => i)), M.hits])].filter((i) => Number.isInteger(i) && i >= 0 && i < METRIC_COUNT).sort((a, b) => a - b);
+      const metricSums = positions.map((i) => `SUM(json_extract(doc, '$.totals[${i}]'))`);
+      const select = [...exprs, 'COUNT(DISTINCT client)', ...metricSums, ...customSums].join(', ');
       const group = exprs.length === 0 ? '' : ` GROUP BY ${exprs.map((_, i) => i + 1).join(', ')}`;
       const found = rows(`SELECT ${select} FROM ${sessions} WHERE ${where.sql}${group}`, where.params);
       const n = exprs.length;
@@ -314,14 +321,14 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       for (const row of found) {
         const users = Number(row[n] ?? 0);
         if (users === 0) continue; // the empty group of an aggregate without GROUP BY
-        const stored = new Array<number>(METRIC_COUNT);
-        for (let i = 0; i < METRIC_COUNT; i++) stored[i] = Number(row[n + 1 + i] ?? 0);
+        const stored = new Array<number>(METRIC_COUNT).fill(0);
+        positions.forEach((i, k) => (stored[i] = Number(row[n + 1 + k] ?? 0)));
         const custom: Record<string, number> = {};
         request.customMetrics.forEach((m, k) => {
-          const amount = Number(row[n + 1 + METRIC_COUNT + k] ?? 0);
+          const amount = Number(row[n + 1 + positions.length + k] ?? 0);
           if (amount !== 0) custom[m] = amount;
         });
-        out.push({ values: row.slice(0, n).map((v) => String(v)), stored, custom, users });
+        out.push({ values: row.slice(0, n).map((v) => String(v)), stored, custom, users, nonzero: stored[M.hits] !== 0 || stored.some((x) => x !== 0) });
       }
       const [total] = rows(`SELECT COUNT(DISTINCT client) FROM ${sessions} WHERE ${where.sql}`, where.params);
       return { rows: out, users: Number(total?.[0] ?? 0) };

@@ -241,6 +241,11 @@ export interface AnalyticsQueries {
 // ---- assembly ----------------------------------------------------------------------
 
 /** The base metrics (and 'users') the requested metrics need. */
+/** Positions in BASE_METRICS of the stored metrics that `metrics` (base, derived; users and cm<N> aside) are computed from. */
+export function basePositionsOf(metrics: readonly string[]): number[] {
+  return [...basesOf(metrics).base].flatMap((m) => (m in M ? [M[m as BaseMetric]] : []));
+}
+
 function basesOf(metrics: readonly string[]): { base: Set<string>; custom: string[] } {
   const base = new Set<string>();
   const custom: string[] = [];
@@ -299,7 +304,7 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       const request = reportRequestSchema.parse(input);
       const dimension = request.dimension ?? '';
       const { base, custom } = basesOf([...request.metrics, ...(request.orderBy ? [request.orderBy.metric] : [])]);
-      const wanted = [...base].flatMap((m) => (m in M ? [M[m as BaseMetric]] : []));
+      const wanted = basePositionsOf([...base]);
       const rollups = await source.rollups(request.property, dimension, request.from, request.to, wanted);
       const customRows = custom.length === 0 ? [] : await source.customRollups(request.property, dimension, request.from, request.to, custom);
       const users = base.has('users') ? await source.users(request.property, dimension, request.from, request.to) : undefined;

@@ -8,6 +8,8 @@ export interface AggregateRow {
   stored: number[];
   custom: Record<string, number>;
   users: number;
+  /** Whether any base metric is nonzero, when `stored` holds only the metrics asked for (absent: judged from `stored`). */
+  nonzero?: boolean;
 }
 
 /** The key of a row: the JSON of its dimension values; '' for the one row without dimensions (as the report logic names it). */
@@ -28,7 +30,7 @@ const unused = (name: string) => (): never => {
 export function aggregateSource(aggregate: Aggregate): AnalyticsReadSource {
   return {
     async rollups() {
-      return [...aggregate.rows].map(([value, row]) => ({ value, metrics: row.stored }));
+      return [...aggregate.rows].map(([value, row]) => ({ value, metrics: row.stored, ...(row.nonzero === undefined ? {} : { nonzero: row.nonzero }) }));
     },
     async customRollups(_property, _dimension, _from, _to, metrics) {
       const out: { value: string; metric: string; amount: number }[] = [];

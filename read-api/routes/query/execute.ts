@@ -9,7 +9,7 @@ import { filterDimensions } from '../../../projections/analytics/adhoc-filter.ts
 import { localDayOf } from '../../../projections/analytics/local-time.ts';
 import { defaultPropertyInfo, type PropertyInfo } from '../../../projections/analytics/property-info.ts';
 import { createEmbeddedReadSource } from '../../../projections/analytics/queries-embedded.ts';
-import { createAnalyticsQueriesFrom, type AnalyticsReadSource } from '../../../projections/analytics/queries.ts';
+import { basePositionsOf, createAnalyticsQueriesFrom, type AnalyticsReadSource } from '../../../projections/analytics/queries.ts';
 import { createDeviceParser } from '../../../projections/analytics/user-agent.ts';
 import type { ModelContext } from '../../../projections/analytics/model.ts';
 import { activeVersion } from '../../../projections/registry.ts';
@@ -141,8 +141,17 @@ async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps:
     const hitScoped = new Set([...p.kinds].filter(([, kind]) => kind === 'cd-hit').map(([name]) => name));
     let aggregate: Aggregate;
     if (plan.mode === 'documents') {
-      const found = sources.adhoc.aggregateSessions({ property: request.property, from: range.from, to: range.to, dimensions: p.modelDimensions, filter: p.dataFilter, customMetrics, hitScoped });
-      aggregate = { rows: new Map(found.rows.map((row) => [rowKey(row.values), { stored: row.stored, custom: row.custom, users: row.users }])), users: found.users };
+      const found = sources.adhoc.aggregateSessions({
+        property: request.property,
+        from: range.from,
+        to: range.to,
+        dimensions: p.modelDimensions,
+        filter: p.dataFilter,
+        customMetrics,
+        hitScoped,
+        metrics: basePositionsOf(models),
+      });
+      aggregate = { rows: new Map(found.rows.map((row) => [rowKey(row.values), { stored: row.stored, custom: row.custom, users: row.users, nonzero: row.nonzero }])), users: found.users };
     } else {
       const answer = await answerFromHits(
         { property: request.property, from: range.from, to: range.to, dimensions: p.modelDimensions, filter: p.dataFilter, kinds: p.kinds, customMetrics, hitScoped },
