@@ -229,11 +229,37 @@ export interface SessionScanRequest {
   hitScoped?: ReadonlySet<string>;
 }
 
+/** What the session list can be ordered by (the list's fields). */
+export const SESSION_SORT_KEYS = ['start', 'landing_page', 'exit_page', 'source_medium', 'source', 'medium', 'channel', 'country', 'device_category', 'browser', 'pageviews', 'hits', 'duration', 'transactions', 'revenue'] as const;
+export type SessionSortKey = (typeof SESSION_SORT_KEYS)[number];
+
 export interface SessionListRequest extends SessionScanRequest {
   metricConditions?: SessionMetricCondition[];
+  /** Default: newest first. Ties keep a stable order by session id. */
+  orderBy?: { key: SessionSortKey; direction: 'asc' | 'desc' };
   limit: number;
   offset: number;
 }
+
+const total = (metric: BaseMetric): string => `json_extract(doc, '$.totals[${BASE_METRICS.indexOf(metric)}]')`;
+/** The SQL each sort key orders by: a column of the sessions table or a field of its document. */
+const SESSION_SORT_SQL: Readonly<Record<SessionSortKey, string>> = {
+  start: 'started_at',
+  landing_page: q('landingPage'),
+  exit_page: q('exitPage'),
+  source_medium: q('sourceMedium'),
+  source: q('source'),
+  medium: q('medium'),
+  channel: q('channel'),
+  country: q('country'),
+  device_category: q('deviceCategory'),
+  browser: q('browser'),
+  pageviews: total('pageviews'),
+  hits: `json_extract(doc, '$.hits')`,
+  duration: total('sessionDuration'),
+  transactions: total('transactions'),
+  revenue: total('transactionRevenue'),
+};
 
 export interface EmbeddedAdhocSource {
   /** The property as the projection knows it (time zone, custom dimension scopes); undefined before its events were seen. */
@@ -403,7 +429,9 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
         sql += ` AND ${filterSql(request.filter, params, patterns, (d) => hitScoped.has(d))}`;
       }
       const [count] = rows(`SELECT COUNT(*) FROM ${sessions} WHERE ${sql}`, params);
-      const found = rows(`SELECT ${sessionColumnList} FROM ${sessions} WHERE ${sql} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`, [...params, request.limit, request.offset]);
+      const order = request.orderBy ?? { key: 'start', direction: 'desc' };
+      const by = `${SESSION_SORT_SQL[order.key]} ${order.direction === 'asc' ? 'ASC' : 'DESC'}`;
+      const found = rows(`SELECT ${sessionColumnList} FROM ${sessions} WHERE ${sql} ORDER BY ${by}, id LIMIT ? OFFSET ?`, [...params, request.limit, request.offset]);
       return { total: Number(count?.[0] ?? 0), sessions: found.map((row) => sessionOfRow(row)) };
     },
 

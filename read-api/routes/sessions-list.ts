@@ -6,7 +6,7 @@
 // only) are on the session's own metrics.
 import { z } from 'zod';
 import { TID_PATTERN } from '../../domain/property/fields.ts';
-import type { SessionMetricCondition } from '../../projections/analytics/adhoc-embedded.ts';
+import { SESSION_SORT_KEYS, type SessionMetricCondition, type SessionSortKey } from '../../projections/analytics/adhoc-embedded.ts';
 import { BASE_METRICS, M, MICRO_METRICS, MILLISECOND_METRICS, type BaseMetric } from '../../projections/analytics/metrics.ts';
 import { D } from '../../projections/analytics/dimensions.ts';
 import type { SessionDoc } from '../../projections/analytics/model.ts';
@@ -29,6 +29,10 @@ const params = z
     filters: z.string().optional().describe(`The filter tree as JSON. ${FILTERS_DESCRIPTION} Here, metric conditions (top-level only) are on each session's own base metrics.`),
     limit: z.string().regex(/^\d+$/, 'must be a whole number').optional().describe(`Sessions per page, 1 to ${MAX_SESSIONS_PAGE} (default 50).`),
     offset: z.string().regex(/^\d+$/, 'must be a whole number').optional(),
+    sort: z
+      .enum([...SESSION_SORT_KEYS, ...SESSION_SORT_KEYS.map((key) => `-${key}` as const)])
+      .optional()
+      .describe(`The field to order by, ascending; with a leading "-", descending. Default -start (newest first). One of: ${SESSION_SORT_KEYS.join(', ')}.`),
   })
   .strict();
 
@@ -96,6 +100,9 @@ function splitListFilters(tree: FilterTree | undefined): { dimensions: FilterTre
 
 const iso = (time: number): string => new Date(time).toISOString();
 
+const orderOf = (sort: string | undefined): { key: SessionSortKey; direction: 'asc' | 'desc' } =>
+  sort === undefined ? { key: 'start', direction: 'desc' } : sort.startsWith('-') ? { key: sort.slice(1) as SessionSortKey, direction: 'desc' } : { key: sort as SessionSortKey, direction: 'asc' };
+
 function summary(doc: SessionDoc): z.input<typeof sessionSchema> {
   const value = (id: number): string => doc.dims[id] ?? '(not set)';
   return {
@@ -129,7 +136,7 @@ export function sessionsListRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readS
     method: 'get',
     path: '/sessions',
     summary: 'Session list',
-    description: 'The sessions of a date range (property time zone), newest first, with their main dimensions and metrics, a page at a time.',
+    description: 'The sessions of a date range (property time zone), newest first unless `sort` says otherwise, with their main dimensions and metrics, a page at a time.',
     tags: ['stats'],
     auth: { role: 'read', property: (_req, input) => input.query.property },
     query: params,
@@ -163,6 +170,7 @@ export function sessionsListRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readS
         filter: dimensions === undefined ? undefined : dimensionTree(dimensions),
         hitScoped,
         metricConditions: metrics,
+        orderBy: orderOf(query.sort),
         limit,
         offset,
       });

@@ -95,6 +95,38 @@ test('pagination and ranges', async () => {
   assert.equal(clients(await list('date_range=yesterday')), ['6', '5']);
 });
 
+test('sort: by any field of the list, either way, over every page (not only the page shown)', async () => {
+  const all = (await list('date_range=2026-11-27,2026-11-28&limit=10')).sessions;
+  const expect = (key: keyof Session, direction: 'asc' | 'desc'): string[] => {
+    const sorted = [...all].sort((a, b) => {
+      const x = a[key];
+      const y = b[key];
+      const d = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+      return (direction === 'asc' ? d : -d) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    });
+    return sorted.map((s) => s.id);
+  };
+  for (const [param, key, direction] of [
+    ['pageviews', 'pageviews', 'asc'],
+    ['-pageviews', 'pageviews', 'desc'],
+    ['-duration', 'duration', 'desc'],
+    ['-revenue', 'revenue', 'desc'],
+    ['hits', 'hits', 'asc'],
+    ['landing_page', 'landing_page', 'asc'],
+    ['-country', 'country', 'desc'],
+    ['start', 'start', 'asc'],
+  ] as const) {
+    const ids = (await list(`date_range=2026-11-27,2026-11-28&limit=10&sort=${param}`)).sessions.map((s) => s.id);
+    assert.equal(ids, expect(key, direction), `sort=${param}`);
+    // The second page continues the same order.
+    const second = (await list(`date_range=2026-11-27,2026-11-28&limit=3&offset=3&sort=${param}`)).sessions.map((s) => s.id);
+    assert.equal(second, ids.slice(3, 6), `sort=${param}, second page`);
+  }
+  assert.ok(new Set(all.map((s) => s.pageviews)).size > 1, 'the fixture has sessions of different lengths');
+  const bad = problemOf(await sys.api('GET', `/sessions?property=${PROPERTY}&sort=bounceRate`), 400);
+  assert.is(bad.field, 'sort');
+});
+
 test('filters: session dimensions, hit dimensions (a hit had the value), metrics', async () => {
   const f = (tree: unknown) => `date_range=today&filters=${encodeURIComponent(JSON.stringify(tree))}`;
   assert.equal(clients(await list(f(['is', 'country', ['GB']]))), ['3', '1']);

@@ -206,6 +206,15 @@ if (missing) {
     const second = await system.api<SessionList>('GET', `/sessions?property=${system.propertyId}&date_range=${RANGE}&limit=25&offset=25`);
     const ids = await page.$$eval('section[aria-labelledby="sessions-title"] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-row')));
     assert.equal(ids, second.sessions.map((s) => s.id));
+
+    // A column header orders every page on the server: most page views first, from page 1.
+    const rowIds = () => page.$$eval('section[aria-labelledby="sessions-title"] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-row')));
+    const byPageviews = await system.api<SessionList>('GET', `/sessions?property=${system.propertyId}&date_range=${RANGE}&limit=25&offset=0&sort=-pageviews`);
+    await page.locator('section[aria-labelledby="sessions-title"] thead').getByRole('button', { name: 'Pageviews', exact: true }).click();
+    await page.waitForFunction((id) => document.querySelector('section[aria-labelledby="sessions-title"] tbody tr')?.getAttribute('data-row') === id, byPageviews.sessions[0]?.id ?? '');
+    await settledWidget(page, 'section[aria-labelledby="sessions-title"]');
+    assert.equal(await rowIds(), byPageviews.sessions.map((s) => s.id));
+    assert.ok((byPageviews.sessions[0]?.pageviews ?? 0) > (byPageviews.sessions[24]?.pageviews ?? 0), 'the first page holds the longest sessions');
   });
 
   test('the property settings show the aggregate and save a change through the API', async () => {

@@ -124,7 +124,7 @@ const encode = encodeURIComponent;
 export const api = {
   query: (body: QueryRequest, signal?: AbortSignal) => request<QueryResponse>('/query', { method: 'POST', body, signal }),
   realtime: (property: string, signal?: AbortSignal) => request<RealtimeResponse>('/realtime', { query: { property }, signal }),
-  sessions: (query: { property: string; date_range: string; filters?: string; limit: number; offset: number }, signal?: AbortSignal) =>
+  sessions: (query: { property: string; date_range: string; filters?: string; sort?: string; limit: number; offset: number }, signal?: AbortSignal) =>
     request<SessionList>('/sessions', { query, signal }),
   session: (id: string, signal?: AbortSignal) => request<SessionDetail>(`/sessions/${encode(id)}`, { signal }),
 
