@@ -14,6 +14,13 @@ export interface Projection {
   /** Server-side filter for the $all subscription (never $by_category). */
   filter: EventFilter;
   /**
+   * Optional: a module exporting `extract(event: RecordedEvent): RecordedEvent`, pure and
+   * total, keeping of an event only what the sink reads. The embedded store's catch-up
+   * reader thread runs it, so the projecting thread receives compact events (the runner's
+   * readerThreadMinEvents). Sinks must handle extracted and whole events alike.
+   */
+  extractModule?: URL;
+  /**
    * Opens (creating tables/collections/indexes if needed) the storage of one version of this projection.
    * Each version has its own tables (e.g. name-prefixed `analytics_v3_sessions`), so a new version can be
    * built while the old one serves.

@@ -55,6 +55,8 @@ export interface ReplayOptions {
   progressMs?: number;
   /** Aborting interrupts the replay cleanly: the batch in hand commits, nothing switches. */
   signal?: AbortSignal;
+  /** The runner's readerThreadMinEvents (catch-up through a reader thread on the embedded store). */
+  readerThreadMinEvents?: number;
 }
 
 export type ReplayOutcome =
@@ -229,6 +231,7 @@ export async function replayProjection(options: ReplayOptions): Promise<ReplayRe
     now,
     leaseMs,
     ...(options.leaseRetryMs === undefined ? {} : { leaseRetryMs: options.leaseRetryMs }),
+    ...(options.readerThreadMinEvents === undefined ? {} : { readerThreadMinEvents: options.readerThreadMinEvents }),
     // Another process (a server on the same code) may be building this version: once it made it active, stop waiting.
     keepWaiting: async () => (await registry.activeVersion(name)) !== version,
     onStatus: (status) => {

@@ -12,10 +12,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../platform/logger.ts';
+import type { EmbeddedEventStore } from '../storage/eventstore/embedded.ts';
 import type { EventStore, Position, RecordedEvent, Subscription, SubscriptionMessage } from '../storage/eventstore/port.ts';
 import type { ReadStore } from '../storage/readstore/port.ts';
 import { CheckpointConflictError } from './checkpoints-embedded.ts';
-import { createLatencyWindow, createRateWindow, measureEventsBehind } from './lag.ts';
+import { createLatencyWindow, createRateWindow, measureEventsBehind, positionOrdinal } from './lag.ts';
 import { ProjectionEventError, type Projection, type ProjectionSink } from './projection.ts';
 import { registryFor, type ProjectionRegistry } from './registry.ts';
 import type { ProjectionError, ProjectionRole, ProjectionStatus } from './status.ts';
@@ -71,6 +72,13 @@ export interface ProjectionRunnerOptions {
   onCaughtUp?: () => Promise<CaughtUpDecision>;
   /** Asked before each new lease attempt while another owner holds it; false stops the runner. */
   keepWaiting?: () => Promise<boolean>;
+  /**
+   * On the embedded store, a projection with an `extractModule` at least this many log
+   * events behind catches up through a reader thread (embedded-reader.ts): reading and
+   * parsing run on another core. Default 20,000: below that, starting the thread costs
+   * more than it saves.
+   */
+  readerThreadMinEvents?: number;
 }
 
 export interface ProjectionRunner {
@@ -93,6 +101,9 @@ export interface ProjectionRunner {
 
 export const defaultOwner = (): string => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
+/** The embedded store's catch-up through a reader thread (a wrapped store without it subscribes the ordinary way). */
+const hasReaderThread = (store: EventStore): store is EmbeddedEventStore => store.kind === 'embedded' && typeof (store as Partial<EmbeddedEventStore>).subscribeToAllWithReader === 'function';
+
 const TICK: unique symbol = Symbol('tick');
 const nextTurn = (): Promise<typeof TICK> => new Promise((resolve) => setImmediate(() => resolve(TICK)));
 
@@ -112,6 +123,7 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
   const retryBaseMs = options.retryBaseMs ?? 250;
   const logIntervalMs = options.logIntervalMs ?? 30_000;
   const logger = options.logger.child({ projection: name, version });
+  const readerThreadMinEvents = options.readerThreadMinEvents ?? 20_000;
 
   const latency = createLatencyWindow();
   const rate = createRateWindow();
@@ -145,6 +157,9 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
   /** Set once the subscription is open: later errors (a dropped connection) are retried, not fatal. */
   let subscribed = false;
   let retries = 0;
+  /** The current subscription catches up through the embedded store's reader thread; once one failed, the runner subscribes the ordinary way. */
+  let readingInThread = false;
+  let readerThreadFailed = false;
 
   // --- status -------------------------------------------------------------------
 
@@ -315,6 +330,27 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
     return true;
   }
 
+  /** The subscription from the checkpoint: through a reader thread when the embedded store and the projection allow it and the way is long. */
+  async function openSubscription(from: Position | undefined): Promise<Subscription> {
+    const subscribeOptions = { ...(from === undefined ? {} : { fromPosition: from }), filter: projection.filter };
+    const extractModule = projection.extractModule;
+    readingInThread = false;
+    if (extractModule !== undefined && !readerThreadFailed && hasReaderThread(eventStore)) {
+      let behind = 0;
+      try {
+        behind = (positionOrdinal(await eventStore.headPosition()) ?? 0) - (positionOrdinal(from) ?? 0);
+      } catch (error) {
+        logger.debug({ err: error }, 'could not read the head; catching up without the reader thread');
+      }
+      if (behind >= readerThreadMinEvents) {
+        logger.debug({ behind }, 'catching up through a reader thread');
+        readingInThread = true;
+        return eventStore.subscribeToAllWithReader({ ...subscribeOptions, extractModule });
+      }
+    }
+    return eventStore.subscribeToAll(subscribeOptions);
+  }
+
   async function project(): Promise<Outcome> {
     subscribed = false;
     update({ state: 'starting', leaseHolder: undefined });
@@ -325,7 +361,7 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
     keeper = setInterval(() => void keepLease(), Math.max(10, Math.floor(leaseMs / 3)));
     keeper.unref();
 
-    const current = eventStore.subscribeToAll({ ...(from === undefined ? {} : { fromPosition: from }), filter: projection.filter });
+    const current = await openSubscription(from);
     subscription = current;
     subscribed = true;
     if (stopping) await current.close();
@@ -417,6 +453,8 @@ export function startProjection(options: ProjectionRunnerOptions): ProjectionRun
           outcome = await project();
         } catch (error) {
           if (!subscribed || failure || stopping) throw error;
+          // A reader thread that failed is not tried again by this runner: the ordinary subscription needs no thread.
+          if (readingInThread) readerThreadFailed = true;
           // The event store went away (a dropped connection): resubscribe from the checkpoint, backing off.
           retries += 1;
           const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(retries - 1, 7));

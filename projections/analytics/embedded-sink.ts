@@ -15,7 +15,7 @@ import type { ProjectionSink } from '../projection.ts';
 import type { BatchAccumulator, RollupRow } from './batch.ts';
 import { SESSION_DIMENSIONS } from './dimensions.ts';
 import { createTables, dropTables, q, tablesOf } from './embedded-schema.ts';
-import { ensureUserValues, openUserValueIndex } from './embedded-user-values.ts';
+import { ensureUserValues, openUserValueIndex, sessionsAfter, type UserValueRows } from './embedded-user-values.ts';
 import { BASE_METRICS, isZero } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
 import { ERASURE_PAGE_SIZE, processBatch, subtractStoredSessions, type BatchOutput, type ClientErasure, type SessionKey } from './process-batch.ts';
@@ -205,8 +205,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
   const commit = db.transaction((output: BatchOutput, position: Position, now: number) => {
     const { accumulator } = output;
     // Users per value (embedded-user-values.ts): the touched visitors' sessions before and after the batch.
-    const touched = [...output.sessions, ...output.erasures];
-    const usersBefore = userValues.capture(touched);
+    const usersBefore = userValues.capture([...output.sessions, ...output.erasures]);
     // Erasures first: the batch's own documents may be the visitor's new ones, after it.
     for (const erasure of output.erasures) eraseStored(erasure);
     writeRollups(accumulator, output.erasures.length > 0);
@@ -219,8 +218,10 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       lastPrune = now;
     }
     for (const info of output.properties.values()) sql.upsertProperty.run(info.id, JSON.stringify(info));
-    userValues.apply(usersBefore, userValues.capture(touched));
+    const usersAfter = sessionsAfter(usersBefore, output.sessions, output.erasures);
+    userValues.apply(usersBefore, usersAfter);
     writeCheckpoint(db, name, version, position, now);
+    return usersAfter;
   });
 
   return {
@@ -235,21 +236,25 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       if (stored !== knownCheckpoint) {
         logger.info({ stored, known: knownCheckpoint }, 'the checkpoint moved under this sink; reloading its caches');
         sessionCache.clear();
+        userValues.forget();
         properties = loadProperties();
         knownCheckpoint = stored;
       }
       let output: BatchOutput;
+      let users: UserValueRows;
       try {
         output = await processBatch({ events, loadSessions, properties, device, realtimeFrom: now - windowMs });
-        commit(output, position, now);
+        users = commit(output, position, now);
       } catch (error) {
         sessionCache.clear();
+        userValues.forget();
         lastPrune = pruneBefore;
         throw error;
       }
       knownCheckpoint = position;
       forget(output.erasures);
       remember(output.sessions);
+      userValues.remember(users);
       if (output.properties.size > 0) {
         const next = new Map(properties);
         for (const [id, info] of output.properties) next.set(id, info);
@@ -265,6 +270,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       })();
       properties = new Map();
       sessionCache.clear();
+      userValues.forget();
       knownCheckpoint = undefined;
     },
   };

@@ -17,13 +17,15 @@
 // the sessions table (and, for '', over user_days: one user-day per session day).
 //
 // Kept by the sink in each batch's transaction: the session rows of every client the batch
-// touches are read before and after its writes (erasures included), and the difference of
-// the rows they imply is added. A store whose sessions predate the table is filled once
+// touches are read before its writes, the sessions after them follow from the batch's
+// documents and erasures (`sessionsAfter`), and the difference of the rows they imply is
+// added, for the dimensions whose values or days changed only. A store whose sessions predate the table is filled once
 // at open (`ensureUserValues`).
 import type Database from 'better-sqlite3';
 import { timeValueOf } from './adhoc-embedded.ts';
-import { SESSION_DIMENSIONS } from './dimensions.ts';
+import { NOT_SET, SESSION_DIMENSIONS } from './dimensions.ts';
 import { q, type AnalyticsTables } from './embedded-schema.ts';
+import type { SessionDoc } from './model.ts';
 
 /** The dimensions the table counts users for; '' is the totals. */
 export const USER_VALUE_DIMENSIONS: readonly string[] = ['', 'date', 'hour', 'dayOfWeek', 'week', 'month', ...SESSION_DIMENSIONS];
@@ -37,57 +39,156 @@ export interface ClientKey {
 
 /** A row's key: property, dimension, value, day, prev_day. */
 type RowKey = [string, string, string, string, string];
-/** Rows of the table as a multiset, by the JSON of their key (values may hold any character). */
-export type UserValueRows = Map<string, { key: RowKey; clients: number }>;
+/** Row increments, by `rowId`. */
+type RowDelta = Map<string, { key: RowKey; clients: number }>;
+/**
+ * The sessions of some clients, by property + SEP + client: each session as [day, hour,
+ * ...session dimension values] (`sessions`), with its id at the same index (`ids`).
+ */
+export type UserValueRows = Map<string, { property: string; ids: string[]; sessions: string[][] }>;
 
 export interface UserValueIndex {
-  /** The rows the stored sessions of these clients imply (read inside the caller's transaction). */
+  /** The stored sessions of these clients (read inside the caller's transaction, or remembered), which imply their rows; every client has an entry. */
   capture(clients: Iterable<ClientKey>): UserValueRows;
-  /** Adds `after − before` to the table. */
+  /** Adds to the table the rows `after` implies less those `before` implies. */
   apply(before: UserValueRows, after: UserValueRows): void;
+  /** Keeps these clients' sessions, as committed, for the next captures (a bounded LRU). */
+  remember(committed: UserValueRows): void;
+  /** Forgets every remembered client (a failed batch, or the store changed under the sink). */
+  forget(): void;
 }
 
-/** The table's rows for one client's sessions: [day, hour, ...session dimension values]. */
-function rowsOfClient(property: string, sessions: readonly (readonly string[])[], into: UserValueRows): void {
-  // value → days, per dimension slot.
-  const days = USER_VALUE_DIMENSIONS.map(() => new Map<string, Set<string>>());
+/** Clients whose sessions `remember` keeps (like the sink's session documents): most clients of a batch were in a recent one. */
+const REMEMBERED_CLIENTS = 5_000;
+
+/** A session document's values as its row stores them (embedded-sessions.ts). */
+const valuesOf = (doc: SessionDoc): string[] => {
+  const values = [doc.day, doc.hour];
+  for (let id = 0; id < SESSION_DIMENSIONS.length; id++) values.push(doc.dims[id] ?? NOT_SET);
+  return values;
+};
+
+/**
+ * The clients' sessions once a batch is written, from those stored before it (`capture`)
+ * without reading them again: an erased client's stored sessions are gone, and the
+ * batch's documents replace (by id) or join the rest.
+ */
+export function sessionsAfter(before: UserValueRows, docs: readonly SessionDoc[], erased: Iterable<ClientKey>): UserValueRows {
+  const after: UserValueRows = new Map();
+  const gone = new Set<string>();
+  for (const { property, client } of erased) gone.add(property + SEP + client);
+  for (const [key, entry] of before) after.set(key, { property: entry.property, ids: gone.has(key) ? [] : entry.ids.slice(), sessions: gone.has(key) ? [] : entry.sessions.slice() });
+  for (const doc of docs) {
+    const key = doc.property + SEP + doc.client;
+    let entry = after.get(key);
+    if (entry === undefined) after.set(key, (entry = { property: doc.property, ids: [], sessions: [] }));
+    const at = entry.ids.indexOf(doc.id);
+    if (at >= 0) entry.sessions[at] = valuesOf(doc);
+    else {
+      entry.ids.push(doc.id);
+      entry.sessions.push(valuesOf(doc));
+    }
+  }
+  return after;
+}
+
+const NO_SESSIONS: string[][] = [];
+
+/** Per value, the days of the client's sessions with it in one dimension slot (0: '', then CALENDAR, then the session dimensions). */
+function daysOf(sessions: readonly (readonly string[])[], slot: number): Map<string, Set<string>> {
+  const byValue = new Map<string, Set<string>>();
   for (const session of sessions) {
     const day = session[0]!;
-    const hour = session[1]!;
-    const add = (slot: number, value: string): void => {
-      const map = days[slot]!;
-      let set = map.get(value);
-      if (set === undefined) map.set(value, (set = new Set()));
-      set.add(day);
-    };
-    add(0, '');
-    CALENDAR.forEach((dimension, i) => add(1 + i, timeValueOf(dimension, day, hour)));
-    for (let d = 0; d < SESSION_DIMENSIONS.length; d++) add(1 + CALENDAR.length + d, session[2 + d]!);
+    const value = slot === 0 ? '' : slot <= CALENDAR.length ? timeValueOf(CALENDAR[slot - 1]!, day, session[1]!) : session[2 + slot - 1 - CALENDAR.length]!;
+    let set = byValue.get(value);
+    if (set === undefined) byValue.set(value, (set = new Set()));
+    set.add(day);
   }
-  days.forEach((byValue, slot) => {
-    const dimension = USER_VALUE_DIMENSIONS[slot]!;
-    for (const [value, set] of byValue) {
-      const sorted = [...set].sort();
-      let previous = '';
-      for (const day of sorted) {
-        const key: RowKey = [property, dimension, value, day, previous];
-        const id = JSON.stringify(key);
-        const row = into.get(id);
-        if (row === undefined) into.set(id, { key, clients: 1 });
-        else row.clients += 1;
-        previous = day;
-      }
+  return byValue;
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const day of a) if (!b.has(day)) return false;
+  return true;
+}
+
+/**
+ * The delta's key of a row. Property (a tid), dimension (a fixed name) and days never hold
+ * SEP, so with the free-form value last the key is unambiguous (and far cheaper than JSON).
+ */
+const rowId = (property: string, dimension: string, day: string, previous: string, value: string): string => property + SEP + dimension + SEP + day + SEP + previous + SEP + value;
+
+/** A value's rows: each of its days (sorted) with the value's previous day ('' for none). */
+function rowsOf(days: Set<string> | undefined): Map<string, string> {
+  const rows = new Map<string, string>();
+  if (days === undefined) return rows;
+  let previous = '';
+  for (const day of days.size === 1 ? days : [...days].sort()) {
+    rows.set(day, previous);
+    previous = day;
+  }
+  return rows;
+}
+
+function addRow(into: RowDelta, property: string, dimension: string, value: string, day: string, previous: string, sign: number): void {
+  const id = rowId(property, dimension, day, previous, value);
+  const row = into.get(id);
+  if (row === undefined) into.set(id, { key: [property, dimension, value, day, previous], clients: sign });
+  else row.clients += sign;
+}
+
+/** The rows of one slot after less before, value by value: only the (day, previous day) pairs that changed. */
+function diffSlot(property: string, dimension: string, was: Map<string, Set<string>>, is: Map<string, Set<string>>, into: RowDelta): void {
+  for (const [value, days] of is) {
+    const old = was.get(value);
+    if (old !== undefined && sameSet(old, days)) continue;
+    const before = rowsOf(old);
+    for (const [day, previous] of rowsOf(days)) {
+      if (before.get(day) === previous) before.delete(day);
+      else addRow(into, property, dimension, value, day, previous, 1);
     }
-  });
+    for (const [day, previous] of before) addRow(into, property, dimension, value, day, previous, -1);
+  }
+  for (const [value, days] of was) {
+    if (is.has(value)) continue;
+    for (const [day, previous] of rowsOf(days)) addRow(into, property, dimension, value, day, previous, -1);
+  }
+}
+
+/** The same sessions in the same order (as `sessionsAfter` keeps them)? Then the client's rows are unchanged. */
+function sameSessions(a: readonly string[][], b: readonly string[][]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  }
+  return true;
+}
+
+/**
+ * One client's rows after less before, into `delta`. Only the dimensions whose value → days
+ * changed are written out: a batch mostly moves a session's exit page, or adds a session on
+ * a day the client already has, and most of the ~30 dimensions stay as they were.
+ */
+function diffClient(property: string, before: readonly string[][], after: readonly string[][], delta: RowDelta): void {
+  if (sameSessions(before, after)) return;
+  for (let slot = 0; slot < USER_VALUE_DIMENSIONS.length; slot++) {
+    diffSlot(property, USER_VALUE_DIMENSIONS[slot]!, daysOf(before, slot), daysOf(after, slot), delta);
+  }
 }
 
 const sessionFields = ['day', 'hour', ...SESSION_DIMENSIONS].map((c) => `s.${q(c)}`).join(', ');
 
-export function openUserValueIndex(db: Database.Database, t: AnalyticsTables): UserValueIndex {
+export function openUserValueIndex(db: Database.Database, t: AnalyticsTables, rememberedClients = REMEMBERED_CLIENTS): UserValueIndex {
+  // Committed sessions of recent clients, least recently used first: the read before each
+  // batch is then mostly skipped. Entries are never mutated (sessionsAfter copies).
+  const remembered: UserValueRows = new Map();
   // One probe of the (property, client) index per client; json_each stays outermost.
   const load = db
     .prepare<[string], unknown[]>(
-      `SELECT k.value ->> 0, k.value ->> 1, ${sessionFields} FROM json_each(?) k CROSS JOIN ${q(t.sessions)} s
+      `SELECT k.value ->> 0, k.value ->> 1, s.id, ${sessionFields} FROM json_each(?) k CROSS JOIN ${q(t.sessions)} s
        ON s.property = k.value ->> 0 AND s.client = k.value ->> 1`,
     )
     .raw(true);
@@ -103,37 +204,57 @@ export function openUserValueIndex(db: Database.Database, t: AnalyticsTables): U
     capture(clients) {
       const keys = new Map<string, [string, string]>();
       for (const { property, client } of clients) keys.set(property + SEP + client, [property, client]);
-      const byClient = new Map<string, { property: string; sessions: string[][] }>();
-      const list = [...keys.values()];
+      const byClient: UserValueRows = new Map();
+      const list: [string, string][] = [];
+      for (const [key, pair] of keys) {
+        const known = remembered.get(key);
+        if (known !== undefined) byClient.set(key, known);
+        else {
+          byClient.set(key, { property: pair[0], ids: [], sessions: [] });
+          list.push(pair);
+        }
+      }
       // Bounded statement parameters: a replay batch touches a few thousand clients.
       for (let i = 0; i < list.length; i += 5000) {
         for (const row of load.all(JSON.stringify(list.slice(i, i + 5000)))) {
           const property = String(row[0]);
           const key = property + SEP + String(row[1]);
-          let entry = byClient.get(key);
-          if (entry === undefined) byClient.set(key, (entry = { property, sessions: [] }));
-          entry.sessions.push(row.slice(2).map(String));
+          const entry = byClient.get(key)!;
+          const session = new Array<string>(row.length - 3);
+          for (let k = 3; k < row.length; k++) session[k - 3] = String(row[k]);
+          entry.ids.push(String(row[2]));
+          entry.sessions.push(session);
         }
       }
-      const rows: UserValueRows = new Map();
-      for (const { property, sessions } of byClient.values()) rowsOfClient(property, sessions, rows);
-      return rows;
+      return byClient;
     },
 
     apply(before, after) {
-      const delta = new Map<string, { key: RowKey; clients: number }>();
-      for (const [id, row] of after) delta.set(id, { key: row.key, clients: row.clients });
-      for (const [id, row] of before) {
-        const found = delta.get(id);
-        if (found === undefined) delta.set(id, { key: row.key, clients: -row.clients });
-        else found.clients -= row.clients;
-      }
+      const delta: RowDelta = new Map();
+      for (const [key, { property, sessions }] of after) diffClient(property, before.get(key)?.sessions ?? NO_SESSIONS, sessions, delta);
+      for (const [key, { property, sessions }] of before) if (!after.has(key)) diffClient(property, sessions, NO_SESSIONS, delta);
       for (const { key, clients: n } of delta.values()) {
         if (n === 0) continue;
         const [property, dimension, value, day, previous] = key;
         upsert.run(property, dimension, value, day, previous, n);
         if (n < 0) deleteEmpty.run(property, dimension, day, value, previous);
       }
+    },
+
+    remember(committed) {
+      for (const [key, entry] of committed) {
+        remembered.delete(key);
+        remembered.set(key, entry);
+      }
+      let excess = remembered.size - rememberedClients;
+      for (const key of remembered.keys()) {
+        if (excess-- <= 0) break;
+        remembered.delete(key);
+      }
+    },
+
+    forget() {
+      remembered.clear();
     },
   };
 }

@@ -8,6 +8,8 @@ import { openEmbeddedAnalyticsSink } from './embedded-sink.ts';
 import { openMongoAnalyticsSink } from '../mongodb/analytics-sink.ts';
 
 export const ANALYTICS_PROJECTION_NAME = 'analytics';
+/** extract.ts: what the model reads of an event, for the embedded store's catch-up reader thread. */
+const EXTRACT_MODULE = new URL(`./extract${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 /**
  * Bump when the model's formulas or the storage change: the runner rebuilds a new version beside the serving one.
  * 2: session documents keep a ledger and erasure events are projected.
@@ -32,6 +34,7 @@ export function createAnalyticsProjection(options: AnalyticsProjectionOptions = 
     version: ANALYTICS_PROJECTION_VERSION,
     // `erasure-` cannot match EventStoreDB's own `$webalytic-erasures` stream ($-streams are never delivered anyway).
     filter: { streamPrefixes: ['client-', 'property-', ERASURE_STREAM_PREFIX] },
+    extractModule: EXTRACT_MODULE,
     async openSink(store, version, logger) {
       if (store.kind === 'embedded') {
         return openEmbeddedAnalyticsSink(store, {

@@ -4,9 +4,12 @@ import * as assert from 'uvu/assert';
 import { clientErased, erasureStreamName } from '../../domain/erasure/events.ts';
 import { DEFAULT_SOCIAL_NETWORKS } from '../../domain/traffic-source/index.ts';
 import { ERASURE_STREAM, isSystemRecord, matchesFilter, planServerFilter } from '../../storage/eventstore/eventstoredb-mapping.ts';
+import { extract } from './extract.ts';
 import { analyticsProjection } from './index.ts';
 import { daysBetween, localHour } from './local-time.ts';
+import { processBatch } from './process-batch.ts';
 import { defaultPropertyInfo, evolvePropertyInfo } from './property-info.ts';
+import { createEventLog, fixtureSettings, variedHits, variedSettings } from './test-support.ts';
 import { createDeviceParser, parseDevice } from './user-agent.ts';
 
 test('localHour: the hour in the zone, DST and quarter-hour offsets included', () => {
@@ -108,3 +111,24 @@ test('property info from the property events: zone, social networks, custom dime
 });
 
 test.run();
+
+test('extract: a batch of extracted events gives the same output as the whole events; what the model would reject goes through whole', async () => {
+  const log = createEventLog().property(fixtureSettings).property(variedSettings);
+  log.hits(variedSettings, variedHits(variedSettings, ['1.1', '2.2', '3.3', '4.4'], Date.parse('2024-05-06T12:00:00Z')));
+  log.erase(variedSettings, '2.2');
+  const run = (events: typeof log.events) =>
+    processBatch({ events, loadSessions: async () => new Map(), properties: new Map(), device: createDeviceParser(), realtimeFrom: 0 }).then((out) => ({
+      daily: [...out.accumulator.dailyRows()],
+      hourly: [...out.accumulator.hourlyRows.values()],
+      userDays: [...out.accumulator.userDays.values()],
+      realtime: [...out.accumulator.realtimeRows.values()],
+      sessions: out.sessions,
+      properties: [...out.properties.values()],
+      erasures: out.erasures,
+    }));
+  const extracted = log.events.map(extract);
+  assert.ok(JSON.stringify(extracted).length < JSON.stringify(log.events).length / 1.5);
+  assert.equal(await run(extracted), await run(log.events));
+  const broken = { ...log.events[2]!, data: { hit: {} } };
+  assert.is(extract(broken), broken);
+});

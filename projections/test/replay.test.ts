@@ -184,4 +184,41 @@ test('a replay of a version another process is building waits for it, and ends o
   assert.equal(readCounts(stores.readStore.db, NAME, 2), await countsFromLog(stores.eventStore, 'head'));
 });
 
+test('a replay through the reader thread (extracted events) equals the log, goes on live, and stops at a failing event with its position', async () => {
+  // The count projection reads `n`, stream and type: an extract keeping only `n` changes nothing.
+  const extractModule = new URL(`data:text/javascript,${encodeURIComponent('export const extract = (e) => ({ ...e, data: { n: e.data.n }, metadata: {} });')}`);
+  const projection = { ...createCountProjection({ version: 2 }), extractModule };
+  await appendTestEvents(stores.eventStore, 3000, { streams: 30 });
+  const result = await guard(replayV2({ projection, readerThreadMinEvents: 0 }), 'the replay');
+  assert.is(result.outcome, 'switched');
+  assert.equal(readCounts(stores.readStore.db, NAME, 2), await countsFromLog(stores.eventStore, readCheckpoint(stores.readStore.db, NAME, 2)));
+
+  // A version behind by more than the threshold catches up through the thread, then live events come through the store.
+  const runner = startProjection({ projection: { ...projection, version: 3 }, eventStore: stores.eventStore, readStore: stores.readStore, logger, batchSize: 250, readerThreadMinEvents: 1000 });
+  runners.push(runner);
+  await guard(runner.waitFor((s) => s.state === 'live'), 'version 3 live');
+  const head = await appendTestEvents(stores.eventStore, 120, { seed: 5 });
+  await guard(runner.waitForPosition(head), 'version 3 to take the live events');
+  assert.equal(readCounts(stores.readStore.db, NAME, 3), await countsFromLog(stores.eventStore, 'head'));
+  await runner.stop();
+
+  const poison = await stores.eventStore.append('test-poison', [{ id: randomUUID(), type: 'Poison', data: { n: 1 } }]);
+  await appendTestEvents(stores.eventStore, 50, { seed: 6 });
+  const failing = startProjection({ projection: { ...projection, version: 4 }, eventStore: stores.eventStore, readStore: stores.readStore, logger, batchSize: 500, readerThreadMinEvents: 0 });
+  const failed = await guard(failing.done, 'version 4 to fail');
+  assert.is(failed.state, 'failed');
+  assert.is(failed.error?.position, poison.position);
+  assert.is(failed.error?.eventType, 'Poison');
+});
+
+test('a reader thread that cannot start (its extract module fails to load): the runner catches up the ordinary way', async () => {
+  const extractModule = new URL(`data:text/javascript,${encodeURIComponent("throw new Error('no extract here');")}`);
+  const projection = { ...createCountProjection({ version: 5 }), extractModule };
+  const head = await appendTestEvents(stores.eventStore, 600);
+  const runner = startProjection({ projection, eventStore: stores.eventStore, readStore: stores.readStore, logger, readerThreadMinEvents: 0, retryBaseMs: 10 });
+  runners.push(runner);
+  await guard(runner.waitForPosition(head), 'the runner to catch up without the thread');
+  assert.equal(readCounts(stores.readStore.db, NAME, 5), await countsFromLog(stores.eventStore, 'head'));
+});
+
 test.run();

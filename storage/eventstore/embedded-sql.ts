@@ -1,7 +1,7 @@
 // The SQLite side of the embedded event store: opening the file with the right pragmas,
 // the schema, and the read statements (built per filter shape and cached).
 import Database from 'better-sqlite3';
-import type { EventFilter, Position } from './port.ts';
+import type { EventFilter, JsonObject, JsonValue, Position, RecordedEvent } from './port.ts';
 
 type Db = Database.Database;
 
@@ -155,3 +155,41 @@ export function filterParameters(filter: EventFilter | undefined): unknown[] {
 }
 
 export const hasFilter = (filter: EventFilter | undefined): boolean => filter?.streamPrefixes !== undefined || filter?.eventTypes !== undefined;
+
+/** Filtered reads look at this many positions per query, so a rare match never blocks the loop long. */
+const SCAN_WINDOW = 65_536;
+
+export interface LogPage {
+  rows: EventRow[];
+  /** How far the log was examined: a safe exclusive checkpoint even when the filter matched nothing. */
+  scannedTo: number;
+  atHead: boolean;
+  /** The last assigned position when the page was read. */
+  head: number;
+}
+
+/**
+ * One page of the log after `after`. Positions become visible in order (one writer at a
+ * time), so reading up to the last assigned position can never skip an event that
+ * commits later.
+ */
+export function readLogPage(sql: Pick<Statements, 'lastAssigned' | 'readLog'>, after: number, filter: EventFilter | undefined, limit: number): LogPage {
+  const head = Math.max(sql.lastAssigned.get() ?? 0, after);
+  const upper = hasFilter(filter) ? Math.min(head, after + SCAN_WINDOW) : head;
+  const rows = sql.readLog(filter).all(after, upper, ...filterParameters(filter), limit);
+  if (rows.length === limit) return { rows, scannedTo: rows[rows.length - 1]![0], atHead: false, head };
+  return { rows, scannedTo: upper, atHead: upper === head, head };
+}
+
+export function eventOfRow(row: EventRow): RecordedEvent {
+  return {
+    stream: row[1],
+    revision: row[2],
+    position: encodePosition(row[0]),
+    id: row[3],
+    type: row[4],
+    data: JSON.parse(row[5]) as JsonValue,
+    metadata: row[6] === '{}' ? {} : (JSON.parse(row[6]) as JsonObject),
+    created: row[7],
+  };
+}

@@ -1,10 +1,10 @@
 // The store's side of the writer thread: starts embedded-writer-thread.ts, sends it
 // batches and turns its replies back into promises. Only plain data crosses: the batch's
 // events are JSON text already, outcomes are numbers.
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { SynchronousMode } from './embedded-sql.ts';
 import type { BatchResult, WriteOperation } from './embedded-writer.ts';
+import { spawnThread, threadEntry } from './thread.ts';
 
 export type WriterRequest = { type: 'write'; id: number; batch: WriteOperation[]; created: number } | { type: 'close' };
 
@@ -30,22 +30,10 @@ export interface WriterThreadOptions {
   onStop(error: Error): void;
 }
 
-const entry = new URL(`./embedded-writer-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-
-function spawn(workerData: { file: string; synchronous: SynchronousMode }): Worker {
-  if (entry.pathname.endsWith('.ts')) {
-    // Running from the TypeScript sources: loader hooks registered at run time (as
-    // bin/webalytic.js does) are not inherited by threads in Node 20, so the thread
-    // registers tsx itself before loading its entry point.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
-    return new Worker(bootstrap, { eval: true, workerData });
-  }
-  return new Worker(entry, { workerData });
-}
+const entry = threadEntry('embedded-writer-thread', import.meta.url);
 
 export function startWriterThread(options: WriterThreadOptions): WriterThread {
-  const worker = spawn({ file: options.file, synchronous: options.synchronous });
+  const worker = spawnThread(entry, { file: options.file, synchronous: options.synchronous });
   const pending = new Map<number, { resolve: (result: BatchResult) => void; reject: (error: unknown) => void }>();
   let nextId = 1;
   let ready = false;

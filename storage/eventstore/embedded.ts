@@ -22,14 +22,16 @@ import type { Logger } from '../../platform/logger.ts';
 import { InvalidAppendError, WrongExpectedRevisionError, validateAppend } from './errors.ts';
 import { createBatchWriter, type BatchResult, type SerialisedEvent, type WriteOperation } from './embedded-writer.ts';
 import { startWriterThread, type WriterThread } from './embedded-writer-client.ts';
+import { subscribeWithReaderThread, type ReaderSubscribeOptions } from './embedded-reader.ts';
 import {
   decodePosition,
   encodePosition,
-  filterParameters,
+  eventOfRow,
   hasFilter,
   openDatabase,
   prepareStatements,
-  type EventRow,
+  readLogPage as readLogPageOf,
+  type LogPage,
   type SynchronousMode,
 } from './embedded-sql.ts';
 import type {
@@ -37,8 +39,6 @@ import type {
   EventFilter,
   EventStore,
   ExpectedRevision,
-  JsonObject,
-  JsonValue,
   Position,
   ReadAllOptions,
   ReadStreamOptions,
@@ -95,11 +95,16 @@ export interface EmbeddedEventStore extends EventStore {
   readonly file: string;
   stats(): EmbeddedEventStoreStats;
   truncateBefore(streamPrefix: string, before: number): Promise<number>;
+  /**
+   * `subscribeToAll` for a subscriber far behind (a replay): the catch-up is read, parsed
+   * and passed through `extractModule`'s `extract` in a reader thread (embedded-reader.ts),
+   * then the ordinary subscription goes on from the head. On a one-CPU machine the
+   * hand-off would only add work: it is the ordinary subscription there.
+   */
+  subscribeToAllWithReader(options: ReaderSubscribeOptions): Subscription;
 }
 
 const PAGE_SIZE = 512;
-/** Filtered reads look at this many positions per query, so a rare match never blocks the loop long. */
-const SCAN_WINDOW = 65_536;
 /** A very large queue is split over several transactions to bound one commit's pause. */
 const MAX_OPS_PER_TRANSACTION = 4096;
 /**
@@ -384,32 +389,13 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
     if (closed) throw new Error('the embedded event store is closed');
   }
 
-  function toEvent(row: EventRow): RecordedEvent {
-    return {
-      stream: row[1],
-      revision: row[2],
-      position: encodePosition(row[0]),
-      id: row[3],
-      type: row[4],
-      data: JSON.parse(row[5]) as JsonValue,
-      metadata: row[6] === '{}' ? {} : (JSON.parse(row[6]) as JsonObject),
-      created: row[7],
-    };
-  }
+  const toEvent = eventOfRow;
 
-  /**
-   * One page of the log after `after`. `scannedTo` is how far the log was examined, a
-   * safe exclusive checkpoint even when the filter matched nothing. Positions become
-   * visible in order (one writer at a time), so reading up to the last assigned position
-   * can never skip an event that commits later.
-   */
-  function readLogPage(after: number, filter: EventFilter | undefined, limit: number): { rows: EventRow[]; scannedTo: number; atHead: boolean } {
-    const head = Math.max(sql.lastAssigned.get() ?? 0, after);
-    lastAssigned = Math.max(lastAssigned, head);
-    const upper = hasFilter(filter) ? Math.min(head, after + SCAN_WINDOW) : head;
-    const rows = sql.readLog(filter).all(after, upper, ...filterParameters(filter), limit);
-    if (rows.length === limit) return { rows, scannedTo: rows[rows.length - 1]![0], atHead: false };
-    return { rows, scannedTo: upper, atHead: upper === head };
+  /** One page of the log after `after` (embedded-sql.ts readLogPage); notes the head it saw. */
+  function readLogPage(after: number, filter: EventFilter | undefined, limit: number): LogPage {
+    const page = readLogPageOf(sql, after, filter, limit);
+    lastAssigned = Math.max(lastAssigned, page.head);
+    return page;
   }
 
   async function* readStreamPages(stream: string, options: ReadStreamOptions): AsyncGenerator<RecordedEvent> {
@@ -542,6 +528,23 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
     subscribeToAll(subscribeOptions = {}) {
       ensureOpen();
       return subscribe(subscribeOptions);
+    },
+
+    subscribeToAllWithReader(readerOptions) {
+      ensureOpen();
+      const { extractModule: _extract, ...subscribeOptions } = readerOptions;
+      if (!SEVERAL_CPUS) return subscribe(subscribeOptions);
+      const after = readerOptions.fromPosition === undefined ? 0 : decodePosition(readerOptions.fromPosition);
+      const subscription = subscribeWithReaderThread(file, after, readerOptions, (live) => subscribe(live));
+      // Closed with the store, like the ordinary subscriptions.
+      const handle = {
+        close: async (): Promise<void> => {
+          subscriptions.delete(handle);
+          await subscription.close();
+        },
+      };
+      subscriptions.add(handle);
+      return { [Symbol.asyncIterator]: () => subscription[Symbol.asyncIterator](), close: handle.close };
     },
 
     /**
