@@ -9,7 +9,9 @@
 //   3. lag (a child process): a live runner while hits are recorded through the
 //      collector's hit recorder (decide + append to the event store) at a steady
 //      BENCH_RATE hits/s (default 2,000) for BENCH_LAG_SECONDS (default 20); append
-//      (event.created) → commit latency of every event, p50/p95.
+//      (event.created) → commit latency of every event, p50/p95. Twice: the hits
+//      recorded in the projection's own process (`webalytic start`), then by a separate
+//      process (the split deployment: a collector process beside a projections process).
 //
 // BENCH_BATCH sets the replay batch size (default 5,000). BENCH_DIR reuses (or keeps) a
 // filled store in that directory instead of a temp one. Figures go to stdout;
@@ -29,6 +31,7 @@ import type { Projection } from '../projections/projection.ts';
 import { replayProjection } from '../projections/replay.ts';
 import { startProjection } from '../projections/runner.ts';
 import { openEmbeddedEventStore } from '../storage/eventstore/embedded.ts';
+import type { EventStore } from '../storage/eventstore/port.ts';
 import type { JsonValue } from '../storage/eventstore/port.ts';
 import { openEmbeddedReadStore } from '../storage/readstore/embedded.ts';
 import { openGeoLookup } from '../collector/geo.ts';
@@ -120,17 +123,13 @@ function timed(projection: Projection, samples: number[]): Projection {
   };
 }
 
-async function lag(dir: string): Promise<Record<string, number>> {
-  const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
-  const readStore = openEmbeddedReadStore(join(dir, 'readmodels.sqlite'));
-  const samples: number[] = [];
-  const runner = startProjection({ projection: timed(createAnalyticsProjection(), samples), eventStore, readStore, logger: silentLogger() });
-  await runner.waitFor((s) => s.state === 'live', 'live');
-  samples.length = 0;
+/** Records RATE hits/s for LAG_SECONDS through the collector's hit recorder (decide + append), as a collector does. */
+async function recordLoad(eventStore: EventStore): Promise<number> {
   const total = RATE * LAG_SECONDS;
   const live = { ...property, id: 'UA-2000-1' };
   const recorder = createHitRecorder({ store: eventStore, logger: silentLogger() });
-  const hits = generateHits({ property: live, visitors: Math.ceil(total / 5) + 100, days: LAG_SECONDS / 86_400, start: Date.now(), seed: 7 });
+  // Generated before the clock starts: the load generator is not part of what is measured.
+  const hits = [...generateHits({ property: live, visitors: Math.ceil(total / 5) + 100, days: LAG_SECONDS / 86_400, start: Date.now(), seed: 7 })].slice(0, total).values();
   const started = performance.now();
   let sent = 0;
   const inFlight = new Set<Promise<unknown>>();
@@ -149,6 +148,24 @@ async function lag(dir: string): Promise<Record<string, number>> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await Promise.all(inFlight);
+  return sent;
+}
+
+/**
+ * A live runner while RATE hits/s are recorded: in this process (`split` false, as in
+ * `webalytic start`, one event loop for both) or in a child process (a collector process
+ * beside a projections process; the embedded store notices another process's commits by
+ * a poll every 250 ms).
+ */
+async function lag(dir: string, split: boolean): Promise<Record<string, number>> {
+  const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
+  const readStore = openEmbeddedReadStore(join(dir, 'readmodels.sqlite'));
+  const samples: number[] = [];
+  const runner = startProjection({ projection: timed(createAnalyticsProjection(), samples), eventStore, readStore, logger: silentLogger() });
+  await runner.waitFor((s) => s.state === 'live', 'live');
+  samples.length = 0;
+  const started = performance.now();
+  const sent = split ? (await child('load', dir))['hits']! : await recordLoad(eventStore);
   const last = await eventStore.headPosition();
   if (last !== undefined) await runner.waitForPosition(last);
   const seconds = (performance.now() - started) / 1000;
@@ -159,6 +176,13 @@ async function lag(dir: string): Promise<Record<string, number>> {
   const sorted = samples.slice().sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
   return { hits: sent, seconds, hitsPerSecond: Math.round(sent / seconds), p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] ?? 0, peakRssMb: rss() };
+}
+
+async function load(dir: string): Promise<Record<string, number>> {
+  const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
+  const hits = await recordLoad(eventStore);
+  await eventStore.close();
+  return { hits };
 }
 
 /** Runs a phase in a child process (own heap, own peak RSS) and returns its JSON line. */
@@ -175,7 +199,9 @@ function child(phase: string, dir: string): Promise<Record<string, number>> {
 async function main(): Promise<void> {
   const [phase, dir] = process.argv.slice(2);
   if (phase === 'replay' && dir) return void console.log(JSON.stringify(await replay(dir)));
-  if (phase === 'lag' && dir) return void console.log(JSON.stringify(await lag(dir)));
+  if (phase === 'lag' && dir) return void console.log(JSON.stringify(await lag(dir, false)));
+  if (phase === 'lag-split' && dir) return void console.log(JSON.stringify(await lag(dir, true)));
+  if (phase === 'load' && dir) return void console.log(JSON.stringify(await load(dir)));
 
   const kept = process.env['BENCH_DIR'];
   const work = kept ?? mkdtempSync(join(tmpdir(), 'webalytic-bench-projections-'));
@@ -191,10 +217,15 @@ async function main(): Promise<void> {
     console.log(
       `replay (analytics, batch ${BATCH}): ${replayed['events']!.toLocaleString('en-US')} events in ${replayed['seconds']!.toFixed(1)} s = ${replayed['eventsPerSecond']!.toLocaleString('en-US')} events/s wall (bar 50,000/s), ${replayed['eventsPerCpuSecond']!.toLocaleString('en-US')} events per CPU-second (all threads, GC included), peak RSS ${replayed['peakRssMb']} MB; baseline: reading the log alone ${replayed['readPerSecond']!.toLocaleString('en-US')} events/s (replay at ${Math.round((100 * replayed['eventsPerSecond']!) / replayed['readPerSecond']!)}% of it)`,
     );
-    const lagged = await child('lag', work);
-    console.log(
-      `lag at ${RATE} hits/s for ${LAG_SECONDS} s (${lagged['hitsPerSecond']} hits/s achieved): p50 ${lagged['p50Ms']} ms, p95 ${lagged['p95Ms']} ms (bar < 1000), p99 ${lagged['p99Ms']} ms, max ${lagged['maxMs']} ms; peak RSS ${lagged['peakRssMb']} MB`,
-    );
+    for (const [phase, where] of [
+      ['lag', 'hits recorded in the projection process, as in webalytic start'],
+      ['lag-split', 'hits recorded by a separate process, as a collector beside a projections process'],
+    ] as const) {
+      const lagged = await child(phase, work);
+      console.log(
+        `lag at ${RATE} hits/s for ${LAG_SECONDS} s, ${where} (${lagged['hitsPerSecond']} hits/s achieved): p50 ${lagged['p50Ms']} ms, p95 ${lagged['p95Ms']} ms (bar < 1000), p99 ${lagged['p99Ms']} ms, max ${lagged['maxMs']} ms; peak RSS ${lagged['peakRssMb']} MB`,
+      );
+    }
   } finally {
     if (kept === undefined) rmSync(work, { recursive: true, force: true });
   }
