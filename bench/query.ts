@@ -35,6 +35,8 @@ import type { PropertySettings } from '../domain/property/settings.ts';
 import { loadConfig } from '../platform/config.ts';
 import { silentLogger } from '../platform/logger.ts';
 import { startSystem, type RunningSystem } from '../platform/system.ts';
+import { TIME_DIMENSIONS } from '../projections/analytics/adhoc-embedded.ts';
+import { EVENT_DIMENSIONS, PRODUCT_DIMENSIONS, SESSION_DIMENSIONS } from '../projections/analytics/dimensions.ts';
 import { analyticsProjection } from '../projections/analytics/index.ts';
 import { replayProjection } from '../projections/replay.ts';
 import { issueApiKey } from '../read-api/keys/api-keys.ts';
@@ -297,36 +299,13 @@ const overviewTables = [
 
 /** Every dimension the rollups serve, with the metrics the dashboard's report for it asks (Audience's where it has none). */
 const BREAKDOWNS: [string, string[]][] = [
-  ...['date', 'hour', 'dayOfWeek', 'week', 'month'].map((d): [string, string[]] => [d, AUDIENCE_METRICS]),
-  ...[
-    'channel',
-    'source',
-    'medium',
-    'sourceMedium',
-    'campaign',
-    'keyword',
-    'adContent',
-    'referralPath',
-    'landingPage',
-    'exitPage',
-    'country',
-    'region',
-    'city',
-    'continent',
-    'language',
-    'deviceCategory',
-    'browser',
-    'browserVersion',
-    'os',
-    'osVersion',
-    'screenResolution',
-    'userType',
-  ].map((d): [string, string[]] => [d, AUDIENCE_METRICS]),
+  ...TIME_DIMENSIONS.map((d): [string, string[]] => [d, AUDIENCE_METRICS]),
+  ...SESSION_DIMENSIONS.map((d): [string, string[]] => [d, AUDIENCE_METRICS]),
   ['pagePath', ['pageviews', 'uniquePageviews', 'avgTimeOnPage', 'entrances', 'bounceRate', 'exitRate']],
   ['pageTitle', ['pageviews', 'uniquePageviews', 'avgTimeOnPage', 'bounceRate', 'exitRate']],
   ['hostname', ['pageviews', 'uniquePageviews', 'avgTimeOnPage', 'entrances', 'bounceRate', 'exitRate']],
-  ...['eventCategory', 'eventAction', 'eventLabel'].map((d): [string, string[]] => [d, ['totalEvents', 'uniqueEvents', 'eventValue']]),
-  ...['productName', 'productSku', 'productCategory'].map((d): [string, string[]] => [d, ['itemRevenue', 'itemQuantity']]),
+  ...EVENT_DIMENSIONS.map((d): [string, string[]] => [d, ['totalEvents', 'uniqueEvents', 'eventValue']]),
+  ...PRODUCT_DIMENSIONS.map((d): [string, string[]] => [d, ['itemRevenue', 'itemQuantity']]),
 ];
 
 /** Acquisition's "Referrals" table: two session dimensions and a filter on a third, answered from the session documents. */
