@@ -354,7 +354,7 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
           const amount = Number(row[n + 1 + positions.length + k] ?? 0);
           if (amount !== 0) custom[m] = amount;
         });
-        out.push({ values: row.slice(0, n).map((v) => String(v)), stored, custom, users, nonzero: stored[M.hits] !== 0 || stored.some((x) => x !== 0) });
+        out.push({ values: row.slice(0, n).map((v) => String(v)), stored, custom, users, nonzero: stored.some((x) => x !== 0) });
       }
       const [total] = rows(`SELECT COUNT(DISTINCT client) FROM ${sessions} WHERE ${where.sql}`, where.params);
       return { rows: out, users: Number(total?.[0] ?? 0) };

@@ -325,28 +325,26 @@ function productLine(
 ): void {
   const values = [or(product.name), or(product.sku), or(product.category)] as const;
   const dims = [D.productName, D.productSku, D.productCategory] as const;
+  // The same amounts go to the three product rows, the session's ledger and its delta.
+  const amounts: readonly (readonly [number, number])[] = purchase
+    ? [
+        [M.itemQuantity, quantity],
+        [M.itemRevenue, revenue],
+        [M.uniquePurchases, 1],
+      ]
+    : [[M.quantityRefunded, quantity]];
   for (let k = 0; k < 3; k++) {
     const row = rowOf(bucket, dims[k]!, values[k]!);
-    if (purchase) {
-      inc(row, M.itemQuantity, quantity);
-      inc(row, M.itemRevenue, revenue);
-      inc(row, M.uniquePurchases, 1);
-    } else inc(row, M.quantityRefunded, quantity);
+    for (const [metric, n] of amounts) inc(row, metric, n);
     addCustomToRow(row, custom);
   }
   const doc = work.doc;
   const entry = ledgerOf(work, LEDGER.product, valueIndex(doc, 'productName', values[0]), valueIndex(doc, 'productSku', values[1]), valueIndex(doc, 'productCategory', values[2]));
-  if (purchase) {
-    note(entry, M.itemQuantity, quantity);
-    note(entry, M.itemRevenue, revenue);
-    note(entry, M.uniquePurchases, 1);
-  } else note(entry, M.quantityRefunded, quantity);
+  for (const [metric, n] of amounts) {
+    note(entry, metric, n);
+    d[metric] = d[metric]! + n;
+  }
   noteCustom(entry, custom);
-  if (purchase) {
-    d[M.itemQuantity] = d[M.itemQuantity]! + quantity;
-    d[M.itemRevenue] = d[M.itemRevenue]! + revenue;
-    d[M.uniquePurchases] = d[M.uniquePurchases]! + 1;
-  } else d[M.quantityRefunded] = d[M.quantityRefunded]! + quantity;
 }
 
 // One scratch vector for the hit's session delta: filled, used and cleared within one call.
