@@ -18,7 +18,7 @@ import type Database from 'better-sqlite3';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import type { DimensionCondition, DimensionFilter } from './adhoc-filter.ts';
 import { CUSTOM_DIMENSION, isHitDimension, isSessionDimension } from './dimensions.ts';
-import { q, tablesOf } from './embedded-schema.ts';
+import { q, tablesOf, totalColumn } from './embedded-schema.ts';
 import { sessionColumnList, sessionOfRow } from './embedded-sessions.ts';
 import { BASE_METRICS, M, METRIC_COUNT, type BaseMetric } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
@@ -241,7 +241,7 @@ export interface SessionListRequest extends SessionScanRequest {
   offset: number;
 }
 
-const total = (metric: BaseMetric): string => `json_extract(doc, '$.totals[${BASE_METRICS.indexOf(metric)}]')`;
+const totalSql = (metric: BaseMetric): string => q(totalColumn(metric));
 /** The SQL each sort key orders by: a column of the sessions table or a field of its document. */
 const SESSION_SORT_SQL: Readonly<Record<SessionSortKey, string>> = {
   start: 'started_at',
@@ -254,11 +254,11 @@ const SESSION_SORT_SQL: Readonly<Record<SessionSortKey, string>> = {
   country: q('country'),
   device_category: q('deviceCategory'),
   browser: q('browser'),
-  pageviews: total('pageviews'),
+  pageviews: totalSql('pageviews'),
   hits: `json_extract(doc, '$.hits')`,
-  duration: total('sessionDuration'),
-  transactions: total('transactions'),
-  revenue: total('transactionRevenue'),
+  duration: totalSql('sessionDuration'),
+  transactions: totalSql('transactions'),
+  revenue: totalSql('transactionRevenue'),
 };
 
 export interface EmbeddedAdhocSource {
@@ -335,10 +335,10 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       const present = request.dimensions.filter(isCustomName).map((d) => `${sessionLevelExpr(d)!} IS NOT NULL`);
       const where = whereOf(request, present);
       const customSums = request.customMetrics.map((m) => `SUM(json_extract(doc, '$.custom.${m}'))`);
-      // Only the metrics asked for (each is a json_extract per session), and hits, which
+      // Only the metrics asked for, and hits, which
       // tells a group with sessions (each has processed hits) from an empty one.
       const positions = [...new Set([...(request.metrics ?? BASE_METRICS.map((_, i) => i)), M.hits])].filter((i) => Number.isInteger(i) && i >= 0 && i < METRIC_COUNT).sort((a, b) => a - b);
-      const metricSums = positions.map((i) => `SUM(json_extract(doc, '$.totals[${i}]'))`);
+      const metricSums = positions.map((i) => `SUM(${totalSql(BASE_METRICS[i]!)})`);
       const select = [...exprs, 'COUNT(DISTINCT client)', ...metricSums, ...customSums].join(', ');
       const group = exprs.length === 0 ? '' : ` GROUP BY ${exprs.map((_, i) => i + 1).join(', ')}`;
       const found = rows(`SELECT ${select} FROM ${sessions} WHERE ${where.sql}${group}`, where.params);
@@ -417,7 +417,7 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       for (const condition of request.metricConditions ?? []) {
         const index = BASE_METRICS.indexOf(condition.metric);
         if (index === -1) throw new Error(`filters: "${condition.metric}" is not a base metric`);
-        extra.push(`json_extract(doc, '$.totals[${index}]') ${METRIC_OPERATORS[condition.op]} ?`);
+        extra.push(`${totalSql(condition.metric)} ${METRIC_OPERATORS[condition.op]} ?`);
         metricParams.push(condition.value);
       }
       // The metric conditions come after the range in the clause, before the filter tree.

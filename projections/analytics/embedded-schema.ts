@@ -6,9 +6,11 @@
 //   O(days × values) rows for a date range.
 // - daily_custom(property, dimension, day, value, metric, amount): cm<N> per rollup.
 // - hourly(property, hour, <base metrics>): the totals per local hour (today views).
-// - sessions(property, day, id, client, hour, started_at, <session dimensions>, doc):
-//   every session with its dimensions and metrics (doc: the model's SessionDoc as JSON,
-//   its ledger included); indexed by (property, day, id) and (property, client, id).
+// - sessions(property, day, id, client, hour, started_at, <session dimensions>,
+//   total_<base metric>..., doc): every session with its dimensions and metrics as
+//   columns (ad hoc reports sum them without parsing JSON) and the rest of the model's
+//   SessionDoc as JSON (its ledger included); indexed by (property, day, id) and
+//   (property, client, id).
 // - user_days(property, day, client, new_user): exact distinct users over any range.
 // - user_values(property, dimension, value, day, prev_day, clients): exact users per value
 //   of a session-level dimension over any range without a session scan (see
@@ -18,7 +20,7 @@
 // - properties(id, info): the property info folded from property events.
 import type Database from 'better-sqlite3';
 import { SESSION_DIMENSIONS } from './dimensions.ts';
-import { BASE_METRICS } from './metrics.ts';
+import { BASE_METRICS, type BaseMetric } from './metrics.ts';
 
 export interface AnalyticsTables {
   daily: string;
@@ -50,6 +52,9 @@ export const q = (identifier: string): string => `"${identifier.replaceAll('"', 
 
 const metricColumns = BASE_METRICS.map((m) => `${q(m)} INTEGER NOT NULL DEFAULT 0`).join(', ');
 const dimensionColumns = SESSION_DIMENSIONS.map((d) => `${q(d)} TEXT NOT NULL`).join(', ');
+/** The sessions column holding a session's total of a base metric (stored units). */
+export const totalColumn = (metric: BaseMetric): string => `total_${metric}`;
+const totalColumns = BASE_METRICS.map((m) => `${q(totalColumn(m))} INTEGER NOT NULL`).join(', ');
 
 export function createTables(db: Database.Database, t: AnalyticsTables): void {
   db.exec(`
@@ -67,7 +72,7 @@ export function createTables(db: Database.Database, t: AnalyticsTables): void {
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${q(t.sessions)} (
       id TEXT NOT NULL, property TEXT NOT NULL, client TEXT NOT NULL, day TEXT NOT NULL, hour TEXT NOT NULL,
-      started_at INTEGER NOT NULL, ${dimensionColumns}, doc TEXT NOT NULL
+      started_at INTEGER NOT NULL, ${dimensionColumns}, ${totalColumns}, doc TEXT NOT NULL
     );
     -- Keyed by day first: a session's day never changes, so inserts stay in the current
     -- day's pages, and a date range is one index range.

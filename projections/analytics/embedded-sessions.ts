@@ -1,24 +1,30 @@
-// Session documents in the embedded `sessions` table: the identity and the session
-// dimensions are columns (reports group and filter on them), everything else is one
-// compact JSON `doc`. Kept small on purpose: every touched session is rewritten once
-// per batch, so its size is replay speed.
+// Session documents in the embedded `sessions` table: the identity, the session
+// dimensions and the session's totals are columns (reports group, filter and sum on
+// them without parsing JSON), everything else is one compact JSON `doc`. Kept small on
+// purpose: every touched session is rewritten once per batch, so its size is replay speed.
 import { SESSION_DIMENSIONS, SESSION_VALUE_COUNT } from './dimensions.ts';
-import { q } from './embedded-schema.ts';
+import { q, totalColumn } from './embedded-schema.ts';
+import { BASE_METRICS } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
 
 const NOT_SET = '(not set)';
 const FIXED = ['id', 'property', 'client', 'day', 'hour', 'started_at'] as const;
 
+const TOTAL_COLUMNS: readonly string[] = BASE_METRICS.map(totalColumn);
+
 /** The columns of a session row, in the order of `sessionRowValues` / `sessionOfRow`. */
-export const SESSION_COLUMNS: readonly string[] = [...FIXED, ...SESSION_DIMENSIONS, 'doc'];
+export const SESSION_COLUMNS: readonly string[] = [...FIXED, ...SESSION_DIMENSIONS, ...TOTAL_COLUMNS, 'doc'];
 export const sessionColumnList = SESSION_COLUMNS.map(q).join(', ');
 
+const TOTALS_AT = FIXED.length + SESSION_DIMENSIONS.length;
+
 /** What the JSON column holds: the document minus its columns. */
-type StoredDoc = Omit<SessionDoc, 'id' | 'property' | 'client' | 'day' | 'hour' | 'startedAt' | 'dims'> & { landing: (string | null)[] };
+type StoredDoc = Omit<SessionDoc, 'id' | 'property' | 'client' | 'day' | 'hour' | 'startedAt' | 'dims' | 'totals'> & { landing: (string | null)[] };
 
 export function sessionRowValues(doc: SessionDoc): unknown[] {
   const values: unknown[] = [doc.id, doc.property, doc.client, doc.day, doc.hour, doc.startedAt];
   for (let id = 0; id < SESSION_DIMENSIONS.length; id++) values.push(doc.dims[id] ?? NOT_SET);
+  for (let i = 0; i < BASE_METRICS.length; i++) values.push(doc.totals[i] ?? 0);
   const stored: StoredDoc = {
     number: doc.number,
     lastHitAt: doc.lastHitAt,
@@ -27,7 +33,6 @@ export function sessionRowValues(doc: SessionDoc): unknown[] {
     interactions: doc.interactions,
     landing: doc.dims.slice(SESSION_DIMENSIONS.length, SESSION_VALUE_COUNT),
     cds: doc.cds,
-    totals: doc.totals,
     custom: doc.custom,
     pages: doc.pages,
     events: doc.events,
@@ -45,6 +50,8 @@ export function sessionOfRow(row: readonly unknown[]): SessionDoc {
   const dims: (string | null)[] = [];
   for (let id = 0; id < SESSION_DIMENSIONS.length; id++) dims.push(String(row[FIXED.length + id]));
   dims.push(...stored.landing);
+  const totals: number[] = [];
+  for (let i = 0; i < BASE_METRICS.length; i++) totals.push(Number(row[TOTALS_AT + i]));
   return {
     id: String(row[0]),
     property: String(row[1]),
@@ -59,7 +66,7 @@ export function sessionOfRow(row: readonly unknown[]): SessionDoc {
     interactions: stored.interactions,
     dims,
     cds: stored.cds,
-    totals: stored.totals,
+    totals,
     custom: stored.custom,
     pages: stored.pages,
     events: stored.events,

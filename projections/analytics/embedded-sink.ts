@@ -51,7 +51,10 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
   const metricNames = BASE_METRICS.map(q).join(', ');
   const metricParams = BASE_METRICS.map(() => '?').join(', ');
   const metricAdds = BASE_METRICS.map((m) => `${q(m)} = ${q(m)} + excluded.${q(m)}`).join(', ');
-  const dimensionSets = SESSION_DIMENSIONS.map((d) => `${q(d)} = excluded.${q(d)}`).join(', ');
+  // A rewritten session keeps its key; everything else (dimensions, totals, doc) is replaced.
+  const sessionSets = SESSION_COLUMNS.filter((c) => !['property', 'day', 'id'].includes(c))
+    .map((c) => `${q(c)} = excluded.${q(c)}`)
+    .join(', ');
 
   const sql = {
     // Keys as [[property, day, id], ...]; CROSS JOIN keeps json_each outermost, one index probe per key.
@@ -75,7 +78,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
     ),
     upsertSession: db.prepare(
       `INSERT INTO ${q(t.sessions)} (${sessionColumnList}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})
-       ON CONFLICT (property, day, id) DO UPDATE SET ${dimensionSets}, doc = excluded.doc`,
+       ON CONFLICT (property, day, id) DO UPDATE SET ${sessionSets}`,
     ),
     upsertUserDay: db.prepare(
       `INSERT INTO ${q(t.userDays)} (property, day, client, new_user) VALUES (?, ?, ?, ?)

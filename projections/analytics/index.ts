@@ -13,8 +13,9 @@ const EXTRACT_MODULE = new URL(`./extract${import.meta.url.endsWith('.ts') ? '.t
 /**
  * Bump when the model's formulas or the storage change: the runner rebuilds a new version beside the serving one.
  * 2: session documents keep a ledger and erasure events are projected.
+ * 3: the embedded sessions table holds each session's totals as columns.
  */
-export const ANALYTICS_PROJECTION_VERSION = 2;
+export const ANALYTICS_PROJECTION_VERSION = 3;
 
 export interface AnalyticsProjectionOptions {
   /** Wall clock for realtime (which facts are recent enough to keep). Default Date.now. */
