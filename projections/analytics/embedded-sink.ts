@@ -160,7 +160,13 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
   let knownCheckpoint = readCheckpoint(db, name, version);
 
   const writeDaily = (row: RollupRow): void => {
-    if (!isZero(row.metrics)) sql.upsertDaily.run(row.property, row.period, row.dimension, row.value, ...row.metrics);
+    if (!isZero(row.metrics)) {
+      sql.upsertDaily.run(row.property, row.period, row.dimension, row.value, ...row.metrics);
+      // A row an increment took back to all zeros (a session's exit page moved on, an
+      // erasure) goes: every stored row is a value with something to report, which is
+      // what lets a report count its rows and cut its page in SQL (queries-embedded.ts).
+      if (row.metrics.some((x) => x < 0)) sql.deleteZeroDaily.run(row.property, row.dimension, row.period, row.value);
+    }
     if (row.custom === undefined) return;
     for (const metric in row.custom) {
       const amount = row.custom[metric]!;
@@ -176,10 +182,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
   const writeRollups = (accumulator: BatchAccumulator, prune: boolean): void => {
     for (const row of accumulator.dailyRows()) {
       writeDaily(row);
-      if (prune) {
-        sql.deleteZeroDaily.run(row.property, row.dimension, row.period, row.value);
-        if (row.custom !== undefined) sql.deleteZeroCustom.run(row.property, row.dimension, row.period, row.value);
-      }
+      if (prune && row.custom !== undefined) sql.deleteZeroCustom.run(row.property, row.dimension, row.period, row.value);
     }
     for (const row of accumulator.hourlyRows.values()) {
       if (!isZero(row.metrics)) sql.upsertHourly.run(row.property, row.period, ...row.metrics);

@@ -44,6 +44,8 @@ export const M = Object.fromEntries(BASE_METRICS.map((name, index) => [name, ind
 export const MICRO_METRICS: ReadonlySet<BaseMetric> = new Set(['eventValue', 'transactionRevenue', 'transactionTax', 'transactionShipping', 'itemRevenue', 'refundAmount']);
 /** Stored in milliseconds, reported in seconds. */
 export const MILLISECOND_METRICS: ReadonlySet<BaseMetric> = new Set(['sessionDuration', 'timeOnPage']);
+/** Stored units per report unit: a report value is the stored one divided by this. */
+export const storedPerReportUnit = (metric: BaseMetric): 1 | 1000 | 1_000_000 => (MICRO_METRICS.has(metric) ? 1_000_000 : MILLISECOND_METRICS.has(metric) ? 1000 : 1);
 
 /** The metrics that describe the session as a whole (attributed to the session's start hour and, for page dimensions, to its landing page). */
 export const SESSION_METRICS: readonly number[] = [M.sessions, M.newUsers, M.bounces, M.sessionDuration];

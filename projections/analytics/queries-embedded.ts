@@ -8,10 +8,10 @@ import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import { isHitDimension, isSessionDimension } from './dimensions.ts';
 import { USER_VALUE_DIMENSIONS } from './embedded-user-values.ts';
 import { q, tablesOf } from './embedded-schema.ts';
-import { BASE_METRICS } from './metrics.ts';
+import { BASE_METRICS, storedPerReportUnit } from './metrics.ts';
 import { sessionColumnList, sessionOfRow } from './embedded-sessions.ts';
 import { sessionDimensionsOf } from './model.ts';
-import type { AnalyticsReadSource, RealtimeActivity, ValueMetrics } from './queries.ts';
+import type { AnalyticsReadSource, RealtimeActivity, SortKey, ValueMetrics } from './queries.ts';
 
 type Row = unknown[];
 
@@ -19,6 +19,32 @@ type Row = unknown[];
 const shiftDay = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 const numbers = (row: Row, from: number): number[] => row.slice(from).map((x) => Number(x ?? 0));
+
+/** Which values of a dimension a read needs: a range (hours of days) or a list (a report's page). */
+type ValueSelection = { between: [string, string] } | { list: readonly string[] };
+
+/** ` AND value …` and its parameters; '' for every value. */
+function selectionSql(only: ValueSelection | undefined, column = 'value'): { sql: string; params: unknown[] } {
+  if (only === undefined) return { sql: '', params: [] };
+  if ('between' in only) return { sql: ` AND ${column} BETWEEN ? AND ?`, params: [...only.between] };
+  return { sql: ` AND ${column} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(only.list)] };
+}
+
+/** A base metric's Σ in report units, as SQL computing the same double as queries.ts. */
+function reportSumSql(position: number, real: boolean): string {
+  const sum = `SUM(${q(BASE_METRICS[position]!)})`;
+  const per = storedPerReportUnit(BASE_METRICS[position]!);
+  if (per !== 1) return `(${sum} / ${per}.0)`;
+  return real ? `CAST(${sum} AS REAL)` : sum;
+}
+
+/** The sort key as SQL over a GROUP BY: the formula of `derive` in queries.ts, left to right. */
+function sortKeySql(key: SortKey): string {
+  if ('metric' in key) return reportSumSql(key.metric, false);
+  const denominator = ['0', ...key.under.map((i) => `+ ${reportSumSql(i, false)}`), ...key.minus.map((i) => `- ${reportSumSql(i, false)}`)].join(' ');
+  const quotient = `(CASE WHEN (${denominator}) = 0 THEN 0.0 ELSE ${reportSumSql(key.over, true)} / (${denominator}) END)`;
+  return key.percent ? `(100 * ${quotient})` : quotient;
+}
 
 export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string, version: number): AnalyticsReadSource {
   const db = store.db;
@@ -48,18 +74,19 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
 
   /**
    * Distinct clients per value of a user_values dimension with sessions on days [from, to]
-   * (and, with `values`, values in that range): each client counts on its first day there.
+   * (and, with `only`, the values in a range or a list): each client counts on its first
+   * day there.
    */
-  const usersPerValue = (property: string, dimension: string, from: string, to: string, values?: [string, string]): Map<string, number> => {
-    const valueRange = values === undefined ? '' : ' AND value BETWEEN ? AND ?';
+  const usersPerValue = (property: string, dimension: string, from: string, to: string, only?: ValueSelection): Map<string, number> => {
+    const selection = selectionSql(only);
     const out = new Map<string, number>();
     for (const row of rows(
-      `SELECT value, SUM(clients) FROM ${q(t.userValues)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?${valueRange} AND prev_day < ? GROUP BY value`,
+      `SELECT value, SUM(clients) FROM ${q(t.userValues)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?${selection.sql} AND prev_day < ? GROUP BY value`,
       property,
       dimension,
       from,
       to,
-      ...(values ?? []),
+      ...selection.params,
       from,
     )) {
       out.set(String(row[0]), Number(row[1]));
@@ -97,6 +124,41 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
       return out;
     },
 
+    async rollupPage(request) {
+      const range = `FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?`;
+      const params = [request.property, request.dimension, request.from, request.to];
+      const selection = selectionSql(request.values === undefined ? undefined : { list: request.values });
+      // Ordered and cut in SQL, summing only what the sort reads; then the page's values
+      // alone are summed in full. Ties by value: SQLite's BINARY order is UTF-8 byte order,
+      // which is JS code-unit order except between astral characters and U+E000..U+FFFF.
+      const keyed = rows(
+        `SELECT value, ${sortKeySql(request.sortKey)} AS sort_key ${range}${selection.sql} GROUP BY value ORDER BY sort_key ${request.direction === 'asc' ? 'ASC' : 'DESC'}, value ASC LIMIT ? OFFSET ?`,
+        ...params,
+        ...selection.params,
+        request.limit,
+        request.offset,
+      );
+      const positions = [...new Set(request.wanted)].sort((a, b) => a - b);
+      const sumList = positions.length === 0 ? '0' : positions.map((i) => `SUM(${q(BASE_METRICS[i]!)})`).join(', ');
+      const spread = (row: Row, from: number): number[] => {
+        const metrics = new Array<number>(BASE_METRICS.length).fill(0);
+        positions.forEach((i, k) => (metrics[i] = Number(row[from + k] ?? 0)));
+        return metrics;
+      };
+      const byValue = new Map<string, number[]>();
+      if (keyed.length > 0) {
+        for (const row of rows(`SELECT value, ${sumList} ${range} AND value IN (SELECT value FROM json_each(?)) GROUP BY value`, ...params, JSON.stringify(keyed.map((row) => row[0]))))
+          byValue.set(String(row[0]), spread(row, 1));
+      }
+      const [whole] = rows(`SELECT COUNT(DISTINCT value), ${sumList} ${range}`, ...params);
+      const [counted] = selection.sql === '' ? [whole] : rows(`SELECT COUNT(DISTINCT value) ${range}${selection.sql}`, ...params, ...selection.params);
+      return {
+        rows: keyed.map((row) => ({ value: String(row[0]), metrics: byValue.get(String(row[0])) ?? spread([], 0), nonzero: true })),
+        rowCount: Number(counted?.[0] ?? 0),
+        totals: whole === undefined ? spread([], 0) : spread(whole, 1),
+      };
+    },
+
     async customRollups(property, dimension, from, to, metrics) {
       return rows(
         `SELECT value, metric, SUM(amount) FROM ${q(t.dailyCustom)}
@@ -109,17 +171,21 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
       ).map((row) => ({ value: String(row[0]), metric: String(row[1]), amount: Number(row[2]) }));
     },
 
-    async users(property, dimension, from, to) {
+    async users(property, dimension, from, to, values) {
+      const only: ValueSelection | undefined = values === undefined ? undefined : { list: values };
       if (dimension === '') {
         const total = totalUsers(property, from, to);
         return { byValue: new Map([['', total]]), total };
       }
       // Every session has a value of each session dimension: the total is the property's users.
-      if (USER_VALUE_DIMENSIONS.includes(dimension)) return { byValue: usersPerValue(property, dimension, from, to), total: totalUsers(property, from, to) };
+      if (USER_VALUE_DIMENSIONS.includes(dimension)) return { byValue: usersPerValue(property, dimension, from, to, only), total: totalUsers(property, from, to) };
       const pairs = pairsOf(dimension);
       const params = pairParams(dimension, property, from, to);
       const byValue = new Map<string, number>();
-      for (const row of rows(`SELECT value, COUNT(DISTINCT client) FROM (${pairs}) GROUP BY value`, ...params)) byValue.set(String(row[0]), Number(row[1]));
+      const selection = selectionSql(only);
+      for (const row of rows(`SELECT value, COUNT(DISTINCT client) FROM (${pairs}) WHERE 1${selection.sql} GROUP BY value`, ...params, ...selection.params)) {
+        byValue.set(String(row[0]), Number(row[1]));
+      }
       const [total] = rows(`SELECT COUNT(DISTINCT client) FROM (${pairs})`, ...params);
       return { byValue, total: Number(total?.[0] ?? 0) };
     },
@@ -154,7 +220,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
 
     async hourlyUsers(property, from, to) {
       // The day bounds only narrow the range; the start hour decides.
-      return usersPerValue(property, 'hour', shiftDay(from, -1), shiftDay(to, 1), [`${from}T00`, `${to}T23`]);
+      return usersPerValue(property, 'hour', shiftDay(from, -1), shiftDay(to, 1), { between: [`${from}T00`, `${to}T23`] });
     },
 
     async realtime(property, fromMinute, toMinute) {

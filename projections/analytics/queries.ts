@@ -17,7 +17,7 @@ import type { ReadStore } from '../../storage/readstore/port.ts';
 import { CUSTOM_METRIC, isCustomDimension, STANDARD_DIMENSIONS } from './dimensions.ts';
 import { createEmbeddedReadSource } from './queries-embedded.ts';
 import { createMongoReadSource } from '../mongodb/analytics-source.ts';
-import { BASE_METRICS, M, METRIC_COUNT, MICRO_METRICS, MILLISECOND_METRICS, type BaseMetric } from './metrics.ts';
+import { BASE_METRICS, M, METRIC_COUNT, storedPerReportUnit, type BaseMetric } from './metrics.ts';
 import { daysBetween } from './local-time.ts';
 
 // ---- the store-specific part -------------------------------------------------------
@@ -60,8 +60,11 @@ export interface AnalyticsReadSource {
   rollups(property: string, dimension: string, from: string, to: string, wanted?: readonly number[]): Promise<ValueMetrics[]>;
   /** Σ of the given custom metrics per value. */
   customRollups(property: string, dimension: string, from: string, to: string, metrics: string[]): Promise<{ value: string; metric: string; amount: number }[]>;
-  /** Distinct users per value of `dimension` ('' = none: one entry '') and over all values. */
-  users(property: string, dimension: string, from: string, to: string): Promise<{ byValue: Map<string, number>; total: number }>;
+  /**
+   * Distinct users per value of `dimension` ('' = none: one entry '') and over all values.
+   * With `values`, `byValue` needs only those (a source may still list more).
+   */
+  users(property: string, dimension: string, from: string, to: string, values?: readonly string[]): Promise<{ byValue: Map<string, number>; total: number }>;
   /** Per day, the totals row (dimension ''). */
   dailyTotals(property: string, from: string, to: string): Promise<{ period: string; metrics: number[] }[]>;
   dailyCustomTotals(property: string, from: string, to: string, metrics: string[]): Promise<{ period: string; metric: string; amount: number }[]>;
@@ -73,80 +76,115 @@ export interface AnalyticsReadSource {
   /** Activity rows of minutes [fromMinute, toMinute]. */
   realtime(property: string, fromMinute: number, toMinute: number): Promise<RealtimeActivity[]>;
   sessions(property: string, from: string, to: string, filters: Record<string, string>, limit: number, offset: number): Promise<StoredSession[]>;
+  /**
+   * One page of a rollup report sorted by the store, so a dimension with tens of thousands
+   * of values (page paths, referral paths) is not read whole into the process. Optional:
+   * a source without it has the report read every value (`rollups`) and sort here; both
+   * give the same page (the contract compares them).
+   */
+  rollupPage?(request: RollupPageRequest): Promise<RollupPage>;
+}
+
+/**
+ * What a report is sorted by, as a store can compute it: a base metric, or a ratio of
+ * base metrics (positions in BASE_METRICS), in report units (see `derive`).
+ */
+export type SortKey = { metric: number } | { over: number; under: readonly number[]; minus: readonly number[]; percent: boolean };
+
+export interface RollupPageRequest {
+  property: string;
+  dimension: string;
+  from: string;
+  to: string;
+  /** Positions in BASE_METRICS to sum for the page's rows and the totals. */
+  wanted: readonly number[];
+  sortKey: SortKey;
+  direction: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+  /** Only these values are rows (and counted); the totals stay over every value. */
+  values?: readonly string[];
+}
+
+export interface RollupPage {
+  /** In report order: by the sort key, ties by value (code unit order). Other positions than `wanted` may be 0. */
+  rows: ValueMetrics[];
+  /** The values with rows in the range (every stored rollup row has a nonzero count, so each of them is a report row). */
+  rowCount: number;
+  /** Σ of the wanted metrics over every value, in BASE_METRICS order. */
+  totals: number[];
 }
 
 // ---- metrics ---------------------------------------------------------------------
 
+/**
+ * A derived metric as data: `over / (Σ under − Σ minus)` in report units, times 100 for a
+ * percentage, 0 when the denominator is 0 (§6 formulas). As data, the same formula is
+ * computed here and, for a store-side sort, by the store (see `SortKey`).
+ */
+interface Ratio {
+  over: BaseMetric | 'users';
+  under: readonly (BaseMetric | 'users')[];
+  minus?: readonly BaseMetric[];
+  percent?: true;
+}
+
 const DERIVED_METRICS = {
-  bounceRate: ['bounces', 'sessions'],
-  avgSessionDuration: ['sessionDuration', 'sessions'],
-  pageviewsPerSession: ['pageviews', 'sessions'],
-  percentNewSessions: ['newUsers', 'sessions'],
-  exitRate: ['exits', 'pageviews', 'screenviews'],
-  entranceRate: ['entrances', 'pageviews', 'screenviews'],
-  avgTimeOnPage: ['timeOnPage', 'pageviews', 'screenviews', 'exits'],
-  ecommerceConversionRate: ['transactions', 'sessions'],
-  avgOrderValue: ['transactionRevenue', 'transactions'],
-  revenuePerSession: ['transactionRevenue', 'sessions'],
-  sessionsPerUser: ['sessions', 'users'],
-  eventsPerSessionWithEvent: ['totalEvents', 'sessionsWithEvent'],
-  avgEventValue: ['eventValue', 'totalEvents'],
-  avgPrice: ['itemRevenue', 'itemQuantity'],
-  avgQuantity: ['itemQuantity', 'uniquePurchases'],
-} as const satisfies Record<string, readonly (BaseMetric | 'users')[]>;
+  bounceRate: { over: 'bounces', under: ['sessions'], percent: true },
+  avgSessionDuration: { over: 'sessionDuration', under: ['sessions'] },
+  pageviewsPerSession: { over: 'pageviews', under: ['sessions'] },
+  percentNewSessions: { over: 'newUsers', under: ['sessions'], percent: true },
+  exitRate: { over: 'exits', under: ['pageviews', 'screenviews'], percent: true },
+  entranceRate: { over: 'entrances', under: ['pageviews', 'screenviews'], percent: true },
+  // timeOnPage / (pageviews − exits); 0 when undefined (an exit-only page, M-2).
+  avgTimeOnPage: { over: 'timeOnPage', under: ['pageviews', 'screenviews'], minus: ['exits'] },
+  ecommerceConversionRate: { over: 'transactions', under: ['sessions'], percent: true },
+  avgOrderValue: { over: 'transactionRevenue', under: ['transactions'] },
+  revenuePerSession: { over: 'transactionRevenue', under: ['sessions'] },
+  sessionsPerUser: { over: 'sessions', under: ['users'] },
+  eventsPerSessionWithEvent: { over: 'totalEvents', under: ['sessionsWithEvent'] },
+  avgEventValue: { over: 'eventValue', under: ['totalEvents'] },
+  avgPrice: { over: 'itemRevenue', under: ['itemQuantity'] },
+  avgQuantity: { over: 'itemQuantity', under: ['uniquePurchases'] },
+} as const satisfies Record<string, Ratio>;
 type DerivedMetric = keyof typeof DERIVED_METRICS;
 
 export const DERIVED_METRIC_NAMES = Object.keys(DERIVED_METRICS) as DerivedMetric[];
 export const METRIC_NAMES: readonly string[] = [...BASE_METRICS, 'users', ...DERIVED_METRIC_NAMES];
 
-const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+/** The base metrics (and 'users') a derived metric reads. */
+const inputsOf = (ratio: Ratio): readonly (BaseMetric | 'users')[] => [ratio.over, ...ratio.under, ...(ratio.minus ?? [])];
 
-/** A derived metric from base values in report units (§6 formulas). */
+/** A derived metric from base values in report units. */
 function derive(metric: DerivedMetric, v: Record<string, number>): number {
+  const ratio: Ratio = DERIVED_METRICS[metric];
   const g = (name: string): number => v[name] ?? 0;
-  switch (metric) {
-    case 'bounceRate':
-      return 100 * ratio(g('bounces'), g('sessions'));
-    case 'avgSessionDuration':
-      return ratio(g('sessionDuration'), g('sessions'));
-    case 'pageviewsPerSession':
-      return ratio(g('pageviews'), g('sessions'));
-    case 'percentNewSessions':
-      return 100 * ratio(g('newUsers'), g('sessions'));
-    case 'exitRate':
-      return 100 * ratio(g('exits'), g('pageviews') + g('screenviews'));
-    case 'entranceRate':
-      return 100 * ratio(g('entrances'), g('pageviews') + g('screenviews'));
-    case 'avgTimeOnPage':
-      // timeOnPage / (pageviews − exits); 0 when undefined (an exit-only page, M-2).
-      return ratio(g('timeOnPage'), g('pageviews') + g('screenviews') - g('exits'));
-    case 'ecommerceConversionRate':
-      return 100 * ratio(g('transactions'), g('sessions'));
-    case 'avgOrderValue':
-      return ratio(g('transactionRevenue'), g('transactions'));
-    case 'revenuePerSession':
-      return ratio(g('transactionRevenue'), g('sessions'));
-    case 'sessionsPerUser':
-      return ratio(g('sessions'), g('users'));
-    case 'eventsPerSessionWithEvent':
-      return ratio(g('totalEvents'), g('sessionsWithEvent'));
-    case 'avgEventValue':
-      return ratio(g('eventValue'), g('totalEvents'));
-    case 'avgPrice':
-      return ratio(g('itemRevenue'), g('itemQuantity'));
-    case 'avgQuantity':
-      return ratio(g('itemQuantity'), g('uniquePurchases'));
-  }
+  // Left to right, as a store computing the same formula does.
+  let denominator = 0;
+  for (const name of ratio.under) denominator += g(name);
+  for (const name of ratio.minus ?? []) denominator -= g(name);
+  const quotient = denominator === 0 ? 0 : g(ratio.over) / denominator;
+  return ratio.percent ? 100 * quotient : quotient;
 }
 
 /** Stored units → report units. */
 function reportValue(metric: BaseMetric, stored: number): number {
-  if (MICRO_METRICS.has(metric)) return stored / 1_000_000;
-  if (MILLISECOND_METRICS.has(metric)) return stored / 1000;
-  return stored;
+  const per = storedPerReportUnit(metric);
+  return per === 1 ? stored : stored / per;
 }
 
 const isDerived = (name: string): name is DerivedMetric => Object.hasOwn(DERIVED_METRICS, name);
+const isBase = (name: string): name is BaseMetric => Object.hasOwn(M, name);
+
+/** The sort key of a metric a store can compute; undefined for users, custom metrics and ratios over users. */
+export function sortKeyOf(metric: string): SortKey | undefined {
+  if (isBase(metric)) return { metric: M[metric] };
+  if (!isDerived(metric)) return undefined;
+  const ratio: Ratio = DERIVED_METRICS[metric];
+  if (!inputsOf(ratio).every(isBase)) return undefined;
+  const at = (name: BaseMetric | 'users'): number => M[name as BaseMetric];
+  return { over: at(ratio.over), under: ratio.under.map(at), minus: (ratio.minus ?? []).map(at), percent: ratio.percent === true };
+}
 const isCustomMetric = (name: string): boolean => {
   const m = CUSTOM_METRIC.exec(name);
   return m !== null && Number(m[1]) <= 200;
@@ -167,8 +205,11 @@ export const reportRequestSchema = z
     limit: z.number().int().min(1).max(100_000).optional(),
     offset: z.number().int().min(0).optional(),
     orderBy: z.object({ metric: metricName, direction: z.enum(['asc', 'desc']) }).optional(),
+    /** Only these values of the dimension are rows (a compare range's rows for another range's page); totals stay over all. */
+    values: z.array(z.string()).max(100_000).optional(),
   })
-  .refine((r) => r.from <= r.to, { message: 'from: must not be after to', path: ['from'] });
+  .refine((r) => r.from <= r.to, { message: 'from: must not be after to', path: ['from'] })
+  .refine((r) => r.values === undefined || r.dimension !== undefined, { message: 'values: needs a dimension', path: ['values'] });
 
 export const timeseriesRequestSchema = z
   .object({ ...range, interval: z.enum(['day', 'hour']), metrics: z.array(metricName).min(1, 'must name at least one metric') })
@@ -251,7 +292,7 @@ function basesOf(metrics: readonly string[]): { base: Set<string>; custom: strin
   const custom: string[] = [];
   for (const m of metrics) {
     if (isCustomMetric(m)) custom.push(m);
-    else if (isDerived(m)) for (const b of DERIVED_METRICS[m]) base.add(b);
+    else if (isDerived(m)) for (const b of inputsOf(DERIVED_METRICS[m])) base.add(b);
     else base.add(m);
   }
   return { base, custom };
@@ -305,6 +346,40 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       const dimension = request.dimension ?? '';
       const { base, custom } = basesOf([...request.metrics, ...(request.orderBy ? [request.orderBy.metric] : [])]);
       const wanted = basePositionsOf([...base]);
+      const order = request.orderBy ?? { metric: request.metrics[0]!, direction: 'desc' as const };
+      const offset = request.offset ?? 0;
+      const limit = request.limit ?? 1000;
+
+      const sortKey = request.dimension !== undefined && custom.length === 0 ? sortKeyOf(order.metric) : undefined;
+      if (sortKey !== undefined && source.rollupPage !== undefined) {
+        const page = await source.rollupPage({
+          property: request.property,
+          dimension,
+          from: request.from,
+          to: request.to,
+          wanted,
+          sortKey,
+          direction: order.direction,
+          limit,
+          offset,
+          ...(request.values === undefined ? {} : { values: request.values }),
+        });
+        const pageUsers = base.has('users')
+          ? await source.users(
+              request.property,
+              dimension,
+              request.from,
+              request.to,
+              page.rows.map((row) => row.value),
+            )
+          : undefined;
+        return {
+          rows: page.rows.map((row) => ({ dimension: row.value, metrics: pick(request.metrics, valuesOf(row.metrics, undefined, pageUsers?.byValue.get(row.value), wanted)) })),
+          rowCount: page.rowCount,
+          totals: pick(request.metrics, valuesOf(page.totals, {}, pageUsers?.total)),
+        };
+      }
+
       const rollups = await source.rollups(request.property, dimension, request.from, request.to, wanted);
       const customRows = custom.length === 0 ? [] : await source.customRollups(request.property, dimension, request.from, request.to, custom);
       const users = base.has('users') ? await source.users(request.property, dimension, request.from, request.to) : undefined;
@@ -322,22 +397,22 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
 
       const totalStored = new Array<number>(METRIC_COUNT).fill(0);
       const totalCustom: Record<string, number> = {};
-      const rows = [...byValue].map(([value, e]) => {
+      const only = request.values === undefined ? undefined : new Set(request.values);
+      const rows = [...byValue].flatMap(([value, e]) => {
         addStored(totalStored, e.stored);
         for (const key in e.custom) totalCustom[key] = (totalCustom[key] ?? 0) + e.custom[key]!;
+        if (only !== undefined && !only.has(value)) return [];
         // Only what the request reads: a breakdown can have tens of thousands of values.
         const v = valuesOf(e.stored, e.custom, users?.byValue.get(value), wanted);
-        return { value, v };
+        return [{ value, v }];
       });
-      const order = request.orderBy ?? { metric: request.metrics[0]!, direction: 'desc' as const };
       const sortValue = (v: Record<string, number>) => (isDerived(order.metric) ? derive(order.metric, v) : (v[order.metric] ?? 0));
       rows.sort((a, b) => {
         const d = sortValue(a.v) - sortValue(b.v);
         if (d !== 0) return order.direction === 'asc' ? d : -d;
         return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
       });
-      const offset = request.offset ?? 0;
-      const page = rows.slice(offset, offset + (request.limit ?? 1000));
+      const page = rows.slice(offset, offset + limit);
       const totals = pick(request.metrics, valuesOf(totalStored, totalCustom, users?.total));
       return {
         rows: page.map(({ value, v }) => (request.dimension === undefined ? { metrics: pick(request.metrics, v) } : { dimension: value, metrics: pick(request.metrics, v) })),
@@ -413,9 +488,14 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
   };
 }
 
+/** The read source of one stored version of the analytics projection, for the store's kind. */
+export function createAnalyticsSource(store: ReadStore, version: number): AnalyticsReadSource {
+  if (store.kind === 'embedded') return createEmbeddedReadSource(store, 'analytics', version);
+  // MongoDB: the same queries over aggregation pipelines (projections/mongodb/analytics-source.ts).
+  return createMongoReadSource(store, 'analytics', version);
+}
+
 /** The queries of one stored version of the analytics projection (see the registry's active version). */
 export function createAnalyticsQueries(store: ReadStore, version: number): AnalyticsQueries {
-  if (store.kind === 'embedded') return createAnalyticsQueriesFrom(createEmbeddedReadSource(store, 'analytics', version));
-  // MongoDB: the same queries over aggregation pipelines (projections/mongodb/analytics-source.ts).
-  return createAnalyticsQueriesFrom(createMongoReadSource(store, 'analytics', version));
+  return createAnalyticsQueriesFrom(createAnalyticsSource(store, version));
 }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { TID_PATTERN } from '../../domain/property/fields.ts';
 import { SESSION_SORT_KEYS, type SessionMetricCondition, type SessionSortKey } from '../../projections/analytics/adhoc-embedded.ts';
-import { BASE_METRICS, M, MICRO_METRICS, MILLISECOND_METRICS, type BaseMetric } from '../../projections/analytics/metrics.ts';
+import { BASE_METRICS, M, storedPerReportUnit, type BaseMetric } from '../../projections/analytics/metrics.ts';
 import { D } from '../../projections/analytics/dimensions.ts';
 import type { SessionDoc } from '../../projections/analytics/model.ts';
 import { defaultPropertyInfo } from '../../projections/analytics/property-info.ts';
@@ -73,8 +73,6 @@ function rangeSpec(text: string | undefined): DateRangeSpec {
   throw badRequest(`date_range: must be one of ${DATE_PRESETS.join(', ')}, or "from,to" with dates YYYY-MM-DD`, 'date_range', 'query');
 }
 
-const STORED_FACTOR = (metric: BaseMetric): number => (MICRO_METRICS.has(metric) ? 1_000_000 : MILLISECOND_METRICS.has(metric) ? 1000 : 1);
-
 /** Metric conditions of the top-level `and` as conditions on the stored totals; the rest stays a dimension filter. */
 function splitListFilters(tree: FilterTree | undefined): { dimensions: FilterTree | undefined; metrics: SessionMetricCondition[] } {
   if (tree === undefined) return { dimensions: undefined, metrics: [] };
@@ -89,7 +87,7 @@ function splitListFilters(tree: FilterTree | undefined): { dimensions: FilterTre
         throw badRequest(`${where}: the session list filters on a session's own metrics (${BASE_METRICS.join(', ')}); "${metric}" is not one`, where, 'query');
       }
       const base = metric as BaseMetric;
-      metrics.push({ metric: base, op: branch.metric.op, value: Math.round(branch.metric.value * STORED_FACTOR(base)) });
+      metrics.push({ metric: base, op: branch.metric.op, value: Math.round(branch.metric.value * storedPerReportUnit(base)) });
       return;
     }
     if (hasMetricCondition(branch)) throw badRequest(`${where}: on the session list, metric conditions can only be combined with "and" at the top level`, where, 'query');

@@ -83,6 +83,25 @@ test('every dimension: the session-level answer equals the rollup answer', async
   }
 });
 
+test('a report page the store sorts and cuts is that page of the whole sorted answer, compare rows and row count included', async () => {
+  // A row filter that keeps every row makes the engine read every value and sort them itself.
+  const everyRow = ['gte', 'hits', [-1]];
+  let pages = 0;
+  for (const dimension of STANDARD_DIMENSIONS) {
+    for (const [metric, direction] of [['pageviews', 'desc'], ['bounceRate', 'asc'], ['transactionRevenue', 'desc'], ['avgTimeOnPage', 'desc']] as const) {
+      for (const window of [{ limit: 10, offset: 0 }, { limit: 3, offset: 4 }]) {
+        const body = { metrics: ['pageviews', 'sessions', 'users', 'bounceRate', 'avgTimeOnPage', 'transactionRevenue', 'hits'], dimensions: [dimension], order_by: [[metric, direction]], compare: 'previous_period', ...window };
+        const cut = await sys.api('POST', '/query', { body: { property: PROPERTY, date_range: RANGE, ...body } });
+        const whole = await sys.api('POST', '/query', { body: { property: PROPERTY, date_range: RANGE, ...body, filters: { and: [everyRow] } } });
+        assert.is(cut.status, 200, cut.text);
+        assert.equal(cut.json, whole.json, `${dimension} by ${metric} ${direction} ${JSON.stringify(window)}`);
+        pages += 1;
+      }
+    }
+  }
+  assert.ok(pages > 100);
+});
+
 test('no dimension, filtered: the same totals', async () => {
   const rollups = await query({ metrics: METRICS });
   const sessions = await query({ metrics: METRICS, filters: KEEP_ALL });

@@ -9,7 +9,7 @@ import { filterDimensions } from '../../../projections/analytics/adhoc-filter.ts
 import { localDayOf } from '../../../projections/analytics/local-time.ts';
 import { defaultPropertyInfo, type PropertyInfo } from '../../../projections/analytics/property-info.ts';
 import { createEmbeddedReadSource } from '../../../projections/analytics/queries-embedded.ts';
-import { basePositionsOf, createAnalyticsQueriesFrom, type AnalyticsReadSource } from '../../../projections/analytics/queries.ts';
+import { basePositionsOf, createAnalyticsQueriesFrom, sortKeyOf, type AnalyticsReadSource } from '../../../projections/analytics/queries.ts';
 import { createDeviceParser } from '../../../projections/analytics/user-agent.ts';
 import type { ModelContext } from '../../../projections/analytics/model.ts';
 import { activeVersion } from '../../../projections/registry.ts';
@@ -93,8 +93,33 @@ export async function propertySettings(store: EventStore, propertyId: string): P
 
 interface RangeRows {
   rows: { values: string[]; metrics: Record<string, number> }[];
+  /** Rows before a window cut them (every row without one). */
+  rowCount: number;
   totals: Record<string, number>;
   sessionsWithoutHits: number;
+}
+
+/**
+ * Which rows of a range the engine asks for: all of them (it then filters, sorts and
+ * pages them itself), one page the report sorts and cuts (the store does it where it
+ * can), or the rows of given dimension values (a compare range's rows for that page).
+ */
+type Window = { kind: 'all' } | { kind: 'page'; offset: number; limit: number } | { kind: 'values'; values: string[] };
+const ALL: Window = { kind: 'all' };
+
+/**
+ * Whether the report's own order is the answer's: a rollup report of one stored dimension,
+ * no filter, sorted by one metric the store can sort by. Then only the page is read, not
+ * every value (a page-path report has tens of thousands).
+ */
+function reportOrderIsAnswerOrder(p: Prepared): boolean {
+  const { plan, request } = p;
+  if (plan.source !== 'rollups' || plan.dimension === undefined || isCalendar(plan.dimension)) return false;
+  if (p.dataFilter !== undefined || p.rowFilter !== undefined || p.computed.some(isCustomMetric)) return false;
+  if (request.offset + request.limit > REPORT_ROWS) return false;
+  const [first, ...more] = request.orderBy;
+  if (more.length > 0 || (first !== undefined && first.kind !== 'metric')) return false;
+  return sortKeyOf(modelMetric(first?.name ?? request.metrics[0]!)) !== undefined;
 }
 
 interface Prepared {
@@ -129,7 +154,7 @@ function rowFilterMetrics(tree: FilterTree | undefined, into: string[] = []): st
   return into;
 }
 
-async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps: { eventStore: EventStore; maxHitSessions: number; context: () => ModelContext }): Promise<RangeRows> {
+async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps: { eventStore: EventStore; maxHitSessions: number; context: () => ModelContext }, window: Window = ALL): Promise<RangeRows> {
   const { request, plan } = p;
   const models = p.computed.map(modelMetric);
   const customMetrics = models.filter((m) => m.startsWith('cm'));
@@ -171,7 +196,8 @@ async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps:
     to: range.to,
     ...(dimension === undefined ? {} : { dimension }),
     metrics: models,
-    limit: REPORT_ROWS,
+    ...(window.kind === 'page' ? { limit: window.limit, offset: window.offset } : { limit: REPORT_ROWS }),
+    ...(window.kind === 'values' ? { values: window.values } : {}),
     ...(firstOrder?.kind === 'metric' ? { orderBy: { metric: modelMetric(firstOrder.name), direction: firstOrder.direction } } : {}),
   });
   const decode = (value: string | undefined): string[] => {
@@ -186,6 +212,7 @@ async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps:
   };
   return {
     rows: report.rows.map((row) => ({ values: decode(row.dimension), metrics: apiValues(row.metrics) })),
+    rowCount: report.rowCount,
     totals: apiValues(report.totals),
     sessionsWithoutHits,
   };
@@ -214,8 +241,9 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
       const device = createDeviceParser(1000);
       const context = (): ModelContext => ({ property: (id) => (id === info.id ? info : defaultPropertyInfo(id)), device });
       const run = { eventStore: deps.eventStore, maxHitSessions, context };
-      const main = await answerRange(p, range, sources, run);
-      const other = compareRange === null ? undefined : await answerRange(p, compareRange, sources, run);
+      const cut = reportOrderIsAnswerOrder(p);
+      const main = await answerRange(p, range, sources, run, cut ? { kind: 'page', offset: request.offset, limit: request.limit } : ALL);
+      const other = compareRange === null ? undefined : await answerRange(p, compareRange, sources, run, cut ? { kind: 'values', values: main.rows.map((row) => row.values[0]!) } : ALL);
 
       // Row filters (metric conditions) on the main range; compare rows are matched by dimension values.
       const index = new Map(p.modelDimensions.map((d, i) => [d, i]));
@@ -226,7 +254,8 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
       }
       const keys = request.orderBy.length > 0 ? request.orderBy : [{ name: request.metrics[0]!, kind: 'metric' as const, direction: 'desc' as const }];
       const positions = new Map(request.dimensions.map((d, i) => [d, i]));
-      rows = [...rows].sort((a, b) => {
+      // A cut report is already the page, in this order.
+      if (!cut) rows = [...rows].sort((a, b) => {
         for (const key of keys) {
           let d = 0;
           if (key.kind === 'metric') d = (a.metrics[key.name] ?? 0) - (b.metrics[key.name] ?? 0);
@@ -245,7 +274,7 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
         }
         return 0;
       });
-      const page = rows.slice(request.offset, request.offset + request.limit);
+      const page = cut ? rows : rows.slice(request.offset, request.offset + request.limit);
       const compareByKey = other === undefined ? undefined : new Map(other.rows.map((row) => [JSON.stringify(row.values), row.metrics]));
       const pick = (values: Record<string, number>): number[] => request.metrics.map((m) => values[m] ?? 0);
       const zeros = request.metrics.map(() => 0);
@@ -268,7 +297,7 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
           return { dimensions: row.values, metrics, compare, change: compare === null ? null : changes(metrics, compare) };
         }),
         totals: { metrics: totals, compare: compareTotals, change: compareTotals === null ? null : changes(totals, compareTotals) },
-        row_count: rows.length,
+        row_count: cut ? main.rowCount : rows.length,
         source: p.plan.source,
         ...(sessionsWithoutHits > 0 ? { sessions_without_raw_hits: sessionsWithoutHits } : {}),
       };

@@ -41,8 +41,14 @@ export function rollupSource(base: AnalyticsReadSource, adhoc: EmbeddedAdhocSour
     return base.users(property, dimension, from, to);
   };
 
+  // A stored dimension read whole can be sorted and cut by the store; the calendar ones
+  // are folded and a filter applies here, so their reports read every value.
+  const { rollupPage: basePage, ...rest } = base;
+  const rollupPage = filter === undefined && !isTimeDimension(dimension) ? basePage : undefined;
+
   return {
-    ...base,
+    ...rest,
+    ...(rollupPage === undefined ? {} : { rollupPage }),
     async rollups(property, _dimension, from, to, wanted) {
       return (await rollups(property, from, to, wanted)).filter((row) => passes(row.value));
     },
