@@ -89,18 +89,22 @@ test('ADMIN_API_KEY: optional, kept when long enough, masked by describeConfig',
   assert.equal(describeConfig(loadConfig({})).ADMIN_API_KEY, undefined);
 });
 
-test('deployment variables: shutdown deadline and retention interval, with defaults and rules', () => {
+test('deployment variables: shutdown deadline, retention interval and read models mapping, with defaults and rules', () => {
   const defaults = loadConfig({});
   assert.is(defaults.SHUTDOWN_TIMEOUT_MS, 20_000);
   assert.is(defaults.RETENTION_INTERVAL_MINUTES, 60);
-  const set = loadConfig({ SHUTDOWN_TIMEOUT_MS: '0', RETENTION_INTERVAL_MINUTES: '0' });
+  assert.is(defaults.READ_MODELS_MMAP_MB, 1024);
+  const set = loadConfig({ SHUTDOWN_TIMEOUT_MS: '0', RETENTION_INTERVAL_MINUTES: '0', READ_MODELS_MMAP_MB: '0' });
   assert.is(set.SHUTDOWN_TIMEOUT_MS, 0);
   assert.is(set.RETENTION_INTERVAL_MINUTES, 0);
+  assert.is(set.READ_MODELS_MMAP_MB, 0);
   for (const [name, value, rule] of [
     ['SHUTDOWN_TIMEOUT_MS', '-1', 'must be 0 to 600000'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon', 'must be a number'],
     ['RETENTION_INTERVAL_MINUTES', '20000', 'must be at most 10080'],
     ['RETENTION_INTERVAL_MINUTES', '1.5', 'must be an integer'],
+    ['READ_MODELS_MMAP_MB', '-5', 'must be 0 or more'],
+    ['READ_MODELS_MMAP_MB', 'lots', 'must be a number'],
   ] as const) {
     assert.throws(
       () => loadConfig({ [name]: value }),

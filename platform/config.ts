@@ -51,6 +51,12 @@ export const configSchema = z.object({
     .refine((v) => v === undefined || v.length >= 24, { message: 'must be at least 24 characters' }),
   /** At SIGTERM, how long in-flight requests may take to finish before their connections are cut, milliseconds. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0, 'must be 0 to 600000').max(600_000, 'must be 0 to 600000').default(20_000),
+  /**
+   * Megabytes of the embedded read models file the report connection maps into memory
+   * (read in place, not copied: about twice as fast on large scans); 0 turns it off. Mapped
+   * pages count in the process's RSS but belong to the page cache, which can reclaim them.
+   */
+  READ_MODELS_MMAP_MB: nonNegativeInt.max(1_048_576, 'must be at most 1048576 (1 TiB)').default(1024),
   /** How often the retention job deletes raw client events older than each property's retentionDays, minutes; 0 turns it off. */
   RETENTION_INTERVAL_MINUTES: nonNegativeInt.max(10_080, 'must be at most 10080 (a week)').default(60),
 });

@@ -285,7 +285,7 @@ export interface EmbeddedAdhocSource {
 }
 
 export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string, version: number): EmbeddedAdhocSource {
-  const db = store.db;
+  const db = store.queryDb;
   const t = tablesOf(name, version);
   const patterns = patternRegistry(db);
   const statements = new Map<string, Database.Statement>();
@@ -334,30 +334,47 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       // A custom dimension without a value is not reported under it.
       const present = request.dimensions.filter(isCustomName).map((d) => `${sessionLevelExpr(d)!} IS NOT NULL`);
       const where = whereOf(request, present);
-      const customSums = request.customMetrics.map((m) => `SUM(json_extract(doc, '$.custom.${m}'))`);
-      // Only the metrics asked for, and hits, which
-      // tells a group with sessions (each has processed hits) from an empty one.
+      // Only the metrics asked for, and hits, which tells a group with sessions (each has
+      // processed hits) from an empty one.
       const positions = [...new Set([...(request.metrics ?? BASE_METRICS.map((_, i) => i)), M.hits])].filter((i) => Number.isInteger(i) && i >= 0 && i < METRIC_COUNT).sort((a, b) => a - b);
-      const metricSums = positions.map((i) => `SUM(${totalSql(BASE_METRICS[i]!)})`);
-      const select = [...exprs, 'COUNT(DISTINCT client)', ...metricSums, ...customSums].join(', ');
-      const group = exprs.length === 0 ? '' : ` GROUP BY ${exprs.map((_, i) => i + 1).join(', ')}`;
-      const found = rows(`SELECT ${select} FROM ${sessions} WHERE ${where.sql}${group}`, where.params);
+      // The range's matching sessions are read once (MATERIALIZED) for both the groups and
+      // the total users: the scan, not the grouping, is what costs.
+      const columns = [
+        'client',
+        ...exprs.map((expr, i) => `${expr} AS d${i}`),
+        ...positions.map((i) => `${totalSql(BASE_METRICS[i]!)} AS m${i}`),
+        ...request.customMetrics.map((m, k) => `json_extract(doc, '$.custom.${m}') AS c${k}`),
+      ];
+      const dims = exprs.map((_, i) => `d${i}`);
+      const sums = [...positions.map((i) => `SUM(m${i})`), ...request.customMetrics.map((_, k) => `SUM(c${k})`)];
+      const none = (n: number): string[] => Array.from({ length: n }, () => 'NULL');
+      const group = dims.length === 0 ? '' : ` GROUP BY ${dims.join(', ')}`;
+      const found = rows(
+        `WITH s AS MATERIALIZED (SELECT ${columns.join(', ')} FROM ${sessions} WHERE ${where.sql})
+         SELECT ${['0', ...dims, 'COUNT(DISTINCT client)', ...sums].join(', ')} FROM s${group}
+         UNION ALL SELECT ${['1', ...none(dims.length), 'COUNT(DISTINCT client)', ...none(sums.length)].join(', ')} FROM s`,
+        where.params,
+      );
       const n = exprs.length;
       const out: SessionAggregateRow[] = [];
+      let totalUsers = 0;
       for (const row of found) {
-        const users = Number(row[n] ?? 0);
+        const users = Number(row[n + 1] ?? 0);
+        if (row[0] === 1) {
+          totalUsers = users;
+          continue;
+        }
         if (users === 0) continue; // the empty group of an aggregate without GROUP BY
         const stored = new Array<number>(METRIC_COUNT).fill(0);
-        positions.forEach((i, k) => (stored[i] = Number(row[n + 1 + k] ?? 0)));
+        positions.forEach((i, k) => (stored[i] = Number(row[n + 2 + k] ?? 0)));
         const custom: Record<string, number> = {};
         request.customMetrics.forEach((m, k) => {
-          const amount = Number(row[n + 1 + positions.length + k] ?? 0);
+          const amount = Number(row[n + 2 + positions.length + k] ?? 0);
           if (amount !== 0) custom[m] = amount;
         });
-        out.push({ values: row.slice(0, n).map((v) => String(v)), stored, custom, users, nonzero: stored.some((x) => x !== 0) });
+        out.push({ values: row.slice(1, n + 1).map((v) => String(v)), stored, custom, users, nonzero: stored.some((x) => x !== 0) });
       }
-      const [total] = rows(`SELECT COUNT(DISTINCT client) FROM ${sessions} WHERE ${where.sql}`, where.params);
-      return { rows: out, users: Number(total?.[0] ?? 0) };
+      return { rows: out, users: totalUsers };
     },
 
     countSessions(request) {

@@ -47,7 +47,7 @@ function sortKeySql(key: SortKey): string {
 }
 
 export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string, version: number): AnalyticsReadSource {
-  const db = store.db;
+  const db = store.queryDb;
   const t = tablesOf(name, version);
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string): Database.Statement => {

@@ -17,7 +17,7 @@ test('the database comes from the URL path, else webalytic', () => {
 });
 
 test('MONGODB_URL selects the MongoDB read store; with no server it fails with the driver error', async () => {
-  const error = await openReadStore({ WEBALYTIC_DATA_DIR: '/nonexistent', MONGODB_URL: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=150&directConnection=true' }, silentLogger()).then(
+  const error = await openReadStore({ WEBALYTIC_DATA_DIR: '/nonexistent', MONGODB_URL: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=150&directConnection=true', READ_MODELS_MMAP_MB: 0 }, silentLogger()).then(
     () => undefined,
     (e: unknown) => e,
   );

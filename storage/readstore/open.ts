@@ -9,7 +9,7 @@ import type { ReadStore } from './port.ts';
 
 export const EMBEDDED_READ_MODELS_FILE = 'readmodels.sqlite';
 
-export async function openReadStore(config: Pick<Config, 'WEBALYTIC_DATA_DIR' | 'MONGODB_URL'>, logger: Logger): Promise<ReadStore> {
+export async function openReadStore(config: Pick<Config, 'WEBALYTIC_DATA_DIR' | 'MONGODB_URL' | 'READ_MODELS_MMAP_MB'>, logger: Logger): Promise<ReadStore> {
   if (config.MONGODB_URL) {
     // Imported only here: without MONGODB_URL the driver is not even loaded.
     const { openMongoReadStore } = await import('./mongodb.ts');
@@ -17,6 +17,6 @@ export async function openReadStore(config: Pick<Config, 'WEBALYTIC_DATA_DIR' | 
   }
   mkdirSync(config.WEBALYTIC_DATA_DIR, { recursive: true });
   const file = join(config.WEBALYTIC_DATA_DIR, EMBEDDED_READ_MODELS_FILE);
-  logger.info({ readStore: 'embedded', file }, 'read store: embedded SQLite');
-  return openEmbeddedReadStore(file);
+  logger.info({ readStore: 'embedded', file, queryMmapMb: config.READ_MODELS_MMAP_MB }, 'read store: embedded SQLite');
+  return openEmbeddedReadStore(file, { queryMmapBytes: config.READ_MODELS_MMAP_MB * 1024 * 1024 });
 }

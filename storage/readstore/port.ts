@@ -9,6 +9,8 @@ export interface EmbeddedReadStore {
   readonly kind: 'embedded';
   /** One SQLite file; every projection's tables and the checkpoint table live in it, so one transaction covers both. */
   readonly db: Database.Database;
+  /** A read-only connection to the same file for reports: it sees what `db` committed. */
+  readonly queryDb: Database.Database;
   close(): Promise<void>;
 }
 
