@@ -39,7 +39,7 @@ function reportSumSql(position: number, real: boolean): string {
 }
 
 /** The sort key as SQL over a GROUP BY: the formula of `derive` in queries.ts, left to right. */
-function sortKeySql(key: SortKey): string {
+function sortKeySql(key: Exclude<SortKey, { users: true }>): string {
   if ('metric' in key) return reportSumSql(key.metric, false);
   const denominator = ['0', ...key.under.map((i) => `+ ${reportSumSql(i, false)}`), ...key.minus.map((i) => `- ${reportSumSql(i, false)}`)].join(' ');
   const quotient = `(CASE WHEN (${denominator}) = 0 THEN 0.0 ELSE ${reportSumSql(key.over, true)} / (${denominator}) END)`;
@@ -128,16 +128,26 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
       const range = `FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?`;
       const params = [request.property, request.dimension, request.from, request.to];
       const selection = selectionSql(request.values === undefined ? undefined : { list: request.values });
-      // Ordered and cut in SQL, summing only what the sort reads; then the page's values
-      // alone are summed in full. Ties by value: SQLite's BINARY order is UTF-8 byte order,
-      // which is JS code-unit order except between astral characters and U+E000..U+FFFF.
-      const keyed = rows(
-        `SELECT value, ${sortKeySql(request.sortKey)} AS sort_key ${range}${selection.sql} GROUP BY value ORDER BY sort_key ${request.direction === 'asc' ? 'ASC' : 'DESC'}, value ASC LIMIT ? OFFSET ?`,
-        ...params,
-        ...selection.params,
-        request.limit,
-        request.offset,
-      );
+      // Ordered and cut in SQL, summing only what the sort reads (users: from user_values, as
+      // `users` counts them); then the page's values alone are summed in full. Ties by value:
+      // SQLite's BINARY order is UTF-8 byte order, which is JS code-unit order except between
+      // astral characters and U+E000..U+FFFF.
+      const key = request.sortKey;
+      const order = `ORDER BY sort_key ${request.direction === 'asc' ? 'ASC' : 'DESC'}, value ASC LIMIT ? OFFSET ?`;
+      let keyed: Row[];
+      if ('users' in key) {
+        if (!USER_VALUE_DIMENSIONS.includes(request.dimension)) return undefined;
+        keyed = rows(
+          `SELECT value, SUM(clients) AS sort_key FROM ${q(t.userValues)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?${selection.sql} AND prev_day < ? GROUP BY value ${order}`,
+          ...params,
+          ...selection.params,
+          request.from,
+          request.limit,
+          request.offset,
+        );
+      } else {
+        keyed = rows(`SELECT value, ${sortKeySql(key)} AS sort_key ${range}${selection.sql} GROUP BY value ${order}`, ...params, ...selection.params, request.limit, request.offset);
+      }
       const positions = [...new Set(request.wanted)].sort((a, b) => a - b);
       const sumList = positions.length === 0 ? '0' : positions.map((i) => `SUM(${q(BASE_METRICS[i]!)})`).join(', ');
       const spread = (row: Row, from: number): number[] => {
@@ -155,6 +165,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
       return {
         rows: keyed.map((row) => ({ value: String(row[0]), metrics: byValue.get(String(row[0])) ?? spread([], 0), nonzero: true })),
         rowCount: Number(counted?.[0] ?? 0),
+        ...('users' in key ? { users: { byValue: new Map(keyed.map((row) => [String(row[0]), Number(row[1])])), total: totalUsers(request.property, request.from, request.to) } } : {}),
         totals: whole === undefined ? spread([], 0) : spread(whole, 1),
       };
     },

@@ -79,17 +79,18 @@ export interface AnalyticsReadSource {
   /**
    * One page of a rollup report sorted by the store, so a dimension with tens of thousands
    * of values (page paths, referral paths) is not read whole into the process. Optional:
-   * a source without it has the report read every value (`rollups`) and sort here; both
-   * give the same page (the contract compares them).
+   * a source without it, or answering undefined (a sort key it cannot compute), has the
+   * report read every value (`rollups`) and sort here; both give the same page (the
+   * contract compares them).
    */
-  rollupPage?(request: RollupPageRequest): Promise<RollupPage>;
+  rollupPage?(request: RollupPageRequest): Promise<RollupPage | undefined>;
 }
 
 /**
  * What a report is sorted by, as a store can compute it: a base metric, or a ratio of
  * base metrics (positions in BASE_METRICS), in report units (see `derive`).
  */
-export type SortKey = { metric: number } | { over: number; under: readonly number[]; minus: readonly number[]; percent: boolean };
+export type SortKey = { metric: number } | { over: number; under: readonly number[]; minus: readonly number[]; percent: boolean } | { users: true };
 
 export interface RollupPageRequest {
   property: string;
@@ -109,6 +110,8 @@ export interface RollupPageRequest {
 export interface RollupPage {
   /** In report order: by the sort key, ties by value (code unit order). Other positions than `wanted` may be 0. */
   rows: ValueMetrics[];
+  /** With a users sort key: the users of each row's value, and of all values. */
+  users?: { byValue: Map<string, number>; total: number };
   /** The values with rows in the range (every stored rollup row has a nonzero count, so each of them is a report row). */
   rowCount: number;
   /** Σ of the wanted metrics over every value, in BASE_METRICS order. */
@@ -176,8 +179,9 @@ function reportValue(metric: BaseMetric, stored: number): number {
 const isDerived = (name: string): name is DerivedMetric => Object.hasOwn(DERIVED_METRICS, name);
 const isBase = (name: string): name is BaseMetric => Object.hasOwn(M, name);
 
-/** The sort key of a metric a store can compute; undefined for users, custom metrics and ratios over users. */
+/** The sort key of a metric a store may compute; undefined for custom metrics and ratios over users. */
 export function sortKeyOf(metric: string): SortKey | undefined {
+  if (metric === 'users') return { users: true };
   if (isBase(metric)) return { metric: M[metric] };
   if (!isDerived(metric)) return undefined;
   const ratio: Ratio = DERIVED_METRICS[metric];
@@ -351,32 +355,36 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       const limit = request.limit ?? 1000;
 
       const sortKey = request.dimension !== undefined && custom.length === 0 ? sortKeyOf(order.metric) : undefined;
-      if (sortKey !== undefined && source.rollupPage !== undefined) {
-        const page = await source.rollupPage({
-          property: request.property,
-          dimension,
-          from: request.from,
-          to: request.to,
-          wanted,
-          sortKey,
-          direction: order.direction,
-          limit,
-          offset,
-          ...(request.values === undefined ? {} : { values: request.values }),
-        });
-        const pageUsers = base.has('users')
-          ? await source.users(
+      const cut =
+        sortKey === undefined || source.rollupPage === undefined
+          ? undefined
+          : await source.rollupPage({
+              property: request.property,
+              dimension,
+              from: request.from,
+              to: request.to,
+              wanted,
+              sortKey,
+              direction: order.direction,
+              limit,
+              offset,
+              ...(request.values === undefined ? {} : { values: request.values }),
+            });
+      if (cut !== undefined) {
+        const pageUsers = !base.has('users')
+          ? undefined
+          : (cut.users ??
+            (await source.users(
               request.property,
               dimension,
               request.from,
               request.to,
-              page.rows.map((row) => row.value),
-            )
-          : undefined;
+              cut.rows.map((row) => row.value),
+            )));
         return {
-          rows: page.rows.map((row) => ({ dimension: row.value, metrics: pick(request.metrics, valuesOf(row.metrics, undefined, pageUsers?.byValue.get(row.value), wanted)) })),
-          rowCount: page.rowCount,
-          totals: pick(request.metrics, valuesOf(page.totals, {}, pageUsers?.total)),
+          rows: cut.rows.map((row) => ({ dimension: row.value, metrics: pick(request.metrics, valuesOf(row.metrics, undefined, pageUsers?.byValue.get(row.value), wanted)) })),
+          rowCount: cut.rowCount,
+          totals: pick(request.metrics, valuesOf(cut.totals, {}, pageUsers?.total)),
         };
       }
 

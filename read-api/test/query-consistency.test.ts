@@ -88,7 +88,7 @@ test('a report page the store sorts and cuts is that page of the whole sorted an
   const everyRow = ['gte', 'hits', [-1]];
   let pages = 0;
   for (const dimension of STANDARD_DIMENSIONS) {
-    for (const [metric, direction] of [['pageviews', 'desc'], ['bounceRate', 'asc'], ['transactionRevenue', 'desc'], ['avgTimeOnPage', 'desc']] as const) {
+    for (const [metric, direction] of [['pageviews', 'desc'], ['users', 'desc'], ['users', 'asc'], ['bounceRate', 'asc'], ['transactionRevenue', 'desc'], ['avgTimeOnPage', 'desc']] as const) {
       for (const window of [{ limit: 10, offset: 0 }, { limit: 3, offset: 4 }]) {
         const body = { metrics: ['pageviews', 'sessions', 'users', 'bounceRate', 'avgTimeOnPage', 'transactionRevenue', 'hits'], dimensions: [dimension], order_by: [[metric, direction]], compare: 'previous_period', ...window };
         const cut = await sys.api('POST', '/query', { body: { property: PROPERTY, date_range: RANGE, ...body } });
