@@ -167,14 +167,35 @@ function sameSessions(a: readonly string[][], b: readonly string[][]): boolean {
   return true;
 }
 
+/** The column of a session's values a slot reads besides its day (0): the hour for the calendar slots, its value for the others; -1 for none. */
+const columnOf = (slot: number): number => (slot === 0 ? -1 : slot <= CALENDAR.length ? 1 : 2 + slot - 1 - CALENDAR.length);
+
+/**
+ * Whether a slot's (value, day) pairs may differ. The sessions keep their places
+ * (`sessionsAfter` replaces in place and appends), so with as many sessions, only a
+ * changed day or a changed column the slot reads can change them.
+ */
+function slotMayDiffer(before: readonly string[][], after: readonly string[][], slot: number): boolean {
+  if (before.length !== after.length) return true;
+  const column = columnOf(slot);
+  for (let i = 0; i < before.length; i++) {
+    const x = before[i]!;
+    const y = after[i]!;
+    if (x[0] !== y[0] || (column >= 0 && x[column] !== y[column])) return true;
+  }
+  return false;
+}
+
 /**
  * One client's rows after less before, into `delta`. Only the dimensions whose value → days
  * changed are written out: a batch mostly moves a session's exit page, or adds a session on
- * a day the client already has, and most of the ~30 dimensions stay as they were.
+ * a day the client already has, and most of the ~30 dimensions stay as they were; those
+ * are told apart by comparing the columns they read before grouping anything.
  */
 function diffClient(property: string, before: readonly string[][], after: readonly string[][], delta: RowDelta): void {
   if (sameSessions(before, after)) return;
   for (let slot = 0; slot < USER_VALUE_DIMENSIONS.length; slot++) {
+    if (!slotMayDiffer(before, after, slot)) continue;
     diffSlot(property, USER_VALUE_DIMENSIONS[slot]!, daysOf(before, slot), daysOf(after, slot), delta);
   }
 }
