@@ -157,7 +157,7 @@ async function recordLoad(eventStore: EventStore): Promise<number> {
  * A live runner while RATE hits/s are recorded: in this process (`split` false, as in
  * `webalytic start`, one event loop for both) or in a child process (a collector process
  * beside a projections process; the embedded store notices another process's commits by
- * a poll every 250 ms).
+ * a poll every 50 ms).
  */
 async function lag(dir: string, split: boolean): Promise<Record<string, number>> {
   const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });

@@ -60,7 +60,7 @@ export interface EmbeddedEventStoreOptions {
    * still survives kill -9 and suits disks with slow fsync. See SynchronousMode.
    */
   synchronous?: SynchronousMode;
-  /** How often a live subscriber checks for commits by other processes. Default 250 ms. */
+  /** How often a live subscriber checks for commits by other processes (a `PRAGMA data_version`, microseconds). Default 50 ms: the mean delay a split deployment adds to live projections. */
   crossProcessPollMs?: number;
   /**
    * Where write transactions run. 'thread': always in the writer thread. 'inline': on
@@ -148,7 +148,7 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   const { file, logger } = options;
   const db = openDatabase(file, options.synchronous ?? 'full');
   const sql = prepareStatements(db);
-  const pollMs = options.crossProcessPollMs ?? 250;
+  const pollMs = options.crossProcessPollMs ?? 50;
   const clock = options.now ?? Date.now;
   const stats: EmbeddedEventStoreStats = { transactions: 0, threadTransactions: 0, appends: 0, events: 0, deletes: 0, truncated: 0 };
   const synchronous = options.synchronous ?? 'full';
