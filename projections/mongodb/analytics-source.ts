@@ -6,9 +6,9 @@
 // documents per dimension value ($group on (value, client), then on value).
 import type { MongoReadStore } from '../../storage/readstore/port.ts';
 import { isHitDimension, isSessionDimension } from '../analytics/dimensions.ts';
-import { BASE_METRICS } from '../analytics/metrics.ts';
+import { BASE_METRICS, storedPerReportUnit } from '../analytics/metrics.ts';
 import { sessionDimensionsOf } from '../analytics/model.ts';
-import type { AnalyticsReadSource, RealtimeActivity } from '../analytics/queries.ts';
+import type { AnalyticsReadSource, RealtimeActivity, SortKey } from '../analytics/queries.ts';
 import { collectionsOf, sessionOfStored } from './analytics-schema.ts';
 import type { MongoDoc } from './db.ts';
 
@@ -39,6 +39,26 @@ function dimensionValues(dimension: string): unknown {
   return { $concatArrays: [hits, { $cond: [{ $eq: [{ $type: `$cds.${dimension}` }, 'string'] }, [`$cds.${dimension}`], []] }] };
 }
 
+/** A base metric's Σ (a field of the $group stage) in report units, as queries.ts computes it. */
+function reportSumExpr(position: number): unknown {
+  const metric = BASE_METRICS[position]!;
+  const per = storedPerReportUnit(metric);
+  return per === 1 ? `$${metric}` : { $divide: [`$${metric}`, per] };
+}
+
+/** The sort key over the $group sums: the formula of `derive` in queries.ts, left to right. */
+function sortKeyExpr(key: Exclude<SortKey, { users: true }>): unknown {
+  if ('metric' in key) return reportSumExpr(key.metric);
+  let denominator: unknown = 0;
+  for (const i of key.under) denominator = { $add: [denominator, reportSumExpr(i)] };
+  for (const i of key.minus) denominator = { $subtract: [denominator, reportSumExpr(i)] };
+  const quotient = { $cond: [{ $eq: [denominator, 0] }, 0, { $divide: [reportSumExpr(key.over), denominator] }] };
+  return key.percent ? { $multiply: [100, quotient] } : quotient;
+}
+
+/** A grouped value with any base metric other than 0: what the report lists (all-zero rows are what an erasure leaves). */
+const ANY_METRIC: MongoDoc = { $or: BASE_METRICS.map((m) => ({ [m]: { $ne: 0 } })) };
+
 export function createMongoReadSource(store: MongoReadStore, name: string, version: number): AnalyticsReadSource {
   const { db } = store;
   const c = collectionsOf(name, version);
@@ -52,6 +72,42 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
         .aggregate([{ $match: { property, dimension, day: dayRange(from, to) } }, { $group: { _id: '$value', ...METRIC_SUMS } }])
         .toArray();
       return rows.map((row) => ({ value: text(row['_id']), metrics: metricsOfSums(row) }));
+    },
+
+    async rollupPage(request) {
+      const key = request.sortKey;
+      // Users per value come from the session documents here: that sort stays in the process.
+      if ('users' in key) return undefined;
+      const onlyValues = request.values === undefined ? [] : [{ $match: { _id: { $in: [...request.values] } } }];
+      const [result] = await daily()
+        .aggregate([
+          { $match: { property: request.property, dimension: request.dimension, day: dayRange(request.from, request.to) } },
+          { $group: { _id: '$value', ...METRIC_SUMS } },
+          { $match: ANY_METRIC },
+          {
+            $facet: {
+              page: [
+                ...onlyValues,
+                { $addFields: { sort_key: sortKeyExpr(key) } },
+                { $sort: { sort_key: request.direction === 'asc' ? 1 : -1, _id: 1 } },
+                { $skip: request.offset },
+                { $limit: request.limit },
+              ],
+              counted: [...onlyValues, { $count: 'rows' }],
+              totals: [{ $group: { _id: null, ...Object.fromEntries(BASE_METRICS.map((m) => [m, { $sum: `$${m}` }])) } }],
+            },
+          },
+        ])
+        .toArray();
+      const facets = record(result);
+      const list = (name: string): MongoDoc[] => (Array.isArray(facets[name]) ? (facets[name] as unknown[]).map(record) : []);
+      const [counted] = list('counted');
+      const [totals] = list('totals');
+      return {
+        rows: list('page').map((row) => ({ value: text(row['_id']), metrics: metricsOfSums(row), nonzero: true })),
+        rowCount: number(counted?.['rows']),
+        totals: totals === undefined ? BASE_METRICS.map(() => 0) : metricsOfSums(totals),
+      };
     },
 
     async customRollups(property, dimension, from, to, metrics) {
