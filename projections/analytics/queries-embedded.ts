@@ -24,10 +24,10 @@ const numbers = (row: Row, from: number): number[] => row.slice(from).map((x) =>
 type ValueSelection = { between: [string, string] } | { list: readonly string[] };
 
 /** ` AND value …` and its parameters; '' for every value. */
-function selectionSql(only: ValueSelection | undefined, column = 'value'): { sql: string; params: unknown[] } {
+function selectionSql(only: ValueSelection | undefined): { sql: string; params: unknown[] } {
   if (only === undefined) return { sql: '', params: [] };
-  if ('between' in only) return { sql: ` AND ${column} BETWEEN ? AND ?`, params: [...only.between] };
-  return { sql: ` AND ${column} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(only.list)] };
+  if ('between' in only) return { sql: ' AND value BETWEEN ? AND ?', params: [...only.between] };
+  return { sql: ' AND value IN (SELECT value FROM json_each(?))', params: [JSON.stringify(only.list)] };
 }
 
 /** A base metric's Σ in report units, as SQL computing the same double as queries.ts. */
