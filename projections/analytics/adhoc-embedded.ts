@@ -9,8 +9,7 @@
 //   hit-level evaluation that reads the raw hits (read-api/routes/query/).
 // - Exact users over a set of dimension values (a filtered rollup report's total) and
 //   per week / month / weekday.
-// - The session list, first day with data, the property info the projection folded, and
-//   the clients active in a realtime window.
+// - The session list, first day with data, and the property info the projection folded.
 //
 // Dimension names here are the analytics ones ('cd3', not 'customDimension3'); every name
 // that reaches SQL text is checked against the catalogues first, values are parameters.
@@ -18,8 +17,8 @@ import type Database from 'better-sqlite3';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import type { DimensionCondition, DimensionFilter } from './adhoc-filter.ts';
 import { CUSTOM_DIMENSION, isHitDimension, isSessionDimension } from './dimensions.ts';
-import { q, tablesOf, totalColumn } from './embedded-schema.ts';
-import { sessionColumnList, sessionOfRow } from './embedded-sessions.ts';
+import { q, tablesOf } from './embedded-schema.ts';
+import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
 import { BASE_METRICS, M, METRIC_COUNT, type BaseMetric } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
 import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
@@ -257,9 +256,8 @@ export interface SessionListRequest extends SessionScanRequest {
   offset: number;
 }
 
-const totalSql = (metric: BaseMetric): string => q(totalColumn(metric));
 /** The SQL each sort key orders by: a column of the sessions table or a field of its document. */
-const SESSION_SORT_SQL: Readonly<Record<SessionSortKey, string>> = {
+const sessionSortSql = (totalSql: (metric: BaseMetric) => string): Readonly<Record<SessionSortKey, string>> => ({
   start: 'started_at',
   landing_page: q('landingPage'),
   exit_page: q('exitPage'),
@@ -275,7 +273,7 @@ const SESSION_SORT_SQL: Readonly<Record<SessionSortKey, string>> = {
   duration: totalSql('sessionDuration'),
   transactions: totalSql('transactions'),
   revenue: totalSql('transactionRevenue'),
-};
+});
 
 export interface EmbeddedAdhocSource {
   /** The property as the projection knows it (time zone, custom dimension scopes); undefined before its events were seen. */
@@ -296,8 +294,6 @@ export interface EmbeddedAdhocSource {
   usersByDay(property: string, from: string, to: string, dimension: DayDimension): Map<string, number>;
   /** Newest first. */
   listSessions(request: SessionListRequest): { total: number; sessions: SessionDoc[] };
-  /** Clients with activity in minutes [fromMinute, toMinute] (epoch minutes). */
-  realtimeClients(property: string, fromMinute: number, toMinute: number): string[];
 }
 
 export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string, version: number): EmbeddedAdhocSource {
@@ -315,6 +311,11 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
   };
   const rows = (sql: string, params: unknown[]): unknown[][] => prepare(sql).raw(true).all(...params) as unknown[][];
   const sessions = q(t.sessions);
+  // The serving version may predate the total columns (a new version building beside it).
+  const layout = sessionTableLayout(db, t.sessions);
+  const totalSql = layout.total;
+  const sessionColumnList = layout.columnList;
+  const SESSION_SORT_SQL = sessionSortSql(totalSql);
   const range = 'property = ? AND day BETWEEN ? AND ?';
 
   /** WHERE clause and parameters of a session scan. */
@@ -466,10 +467,6 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       const by = `${SESSION_SORT_SQL[order.key]} ${order.direction === 'asc' ? 'ASC' : 'DESC'}`;
       const found = rows(`SELECT ${sessionColumnList} FROM ${sessions} WHERE ${sql} ORDER BY ${by}, id LIMIT ? OFFSET ?`, [...params, request.limit, request.offset]);
       return { total: Number(count?.[0] ?? 0), sessions: found.map((row) => sessionOfRow(row)) };
-    },
-
-    realtimeClients(property, fromMinute, toMinute) {
-      return rows(`SELECT DISTINCT client FROM ${q(t.realtime)} WHERE property = ? AND minute BETWEEN ? AND ?`, [property, fromMinute, toMinute]).map((row) => String(row[0]));
     },
   };
 }

@@ -36,6 +36,8 @@ export interface RealtimeRow {
   source: string;
   country: string;
   device: string;
+  /** Page views the client had in the minute (the realtime view's per-minute page views). */
+  pageviews: number;
 }
 
 /** The rollup rows of one property and day. */
@@ -58,7 +60,7 @@ export interface AnalyticsOutput {
   hourRow(property: string, hour: string): RollupRow;
   /** The client had a processed hit on that day; `newUser`: a new user was counted for it that day. */
   userDay(property: string, day: string, client: string, newUser: boolean): void;
-  realtime(property: string, time: number, client: string, page: string, source: string, country: string, device: string): void;
+  realtime(property: string, time: number, client: string, page: string, source: string, country: string, device: string, pageviews: number): void;
 }
 
 export interface BatchAccumulator extends AnalyticsOutput {
@@ -134,11 +136,12 @@ export function createBatchAccumulator(realtimeFrom = Number.NEGATIVE_INFINITY):
       if (row === undefined) userDays.set(key, { property, day, client, newUser });
       else if (newUser) row.newUser = true;
     },
-    realtime(property, time, client, page, source, country, device) {
+    realtime(property, time, client, page, source, country, device, pageviews) {
       if (time < realtimeFrom) return;
       const minute = Math.floor(time / 60_000);
-      // The client's latest fact in the minute wins (events arrive in log order).
-      realtimeRows.set(property + SEP + minute + SEP + client, { property, minute, client, page, source, country, device });
+      const key = property + SEP + minute + SEP + client;
+      // The client's latest fact in the minute wins (events arrive in log order); page views add up.
+      realtimeRows.set(key, { property, minute, client, page, source, country, device, pageviews: (realtimeRows.get(key)?.pageviews ?? 0) + pageviews });
     },
     forgetClient(property, client) {
       for (const [key, row] of userDays) if (row.client === client && row.property === property) userDays.delete(key);

@@ -600,6 +600,29 @@ export function defineAnalyticsContract(adapterName: string, open: () => Promise
     await p.close();
   });
 
+  realtime('page views per minute add up across batches; events and screen views are not page views', async () => {
+    const at = NOW - 4 * 60_000 + 5_000;
+    const log = createEventLog().hits(settings, [
+      visit(settings, 'p1', at, page('/a')),
+      visit(settings, 'p1', at + 10_000, page('/b')),
+      visit(settings, 'p1', at + 20_000, event('Video', 'Play')),
+      visit(settings, 'p1', at + 30_000, page('/c')),
+      visit(settings, 'p2', at + 40_000, page('/a')),
+      visit(settings, 'p2', at + 50_000, { t: 'screenview', cd: 'Home', an: 'App' }),
+    ]);
+    const minute = new Date(Math.floor(at / 60_000) * 60_000).toISOString();
+    for (const size of [1, 2, log.events.length]) {
+      const p = await project(open, log.events, size);
+      const r = await p.queries.realtime({ property: settings.id, now: NOW });
+      assert.equal(
+        r.perMinute.filter((m) => m.users > 0).map((m) => [m.minute, m.users, m.pageviews]),
+        [[minute, 2, 4]],
+        `batches of ${size}`,
+      );
+      await p.close();
+    }
+  });
+
   realtime.run();
 
   // ---- the sink: all or nothing ----------------------------------------------------

@@ -15,8 +15,9 @@
 // - user_values(property, dimension, value, day, prev_day, clients): exact users per value
 //   of a session-level dimension over any range without a session scan (see
 //   embedded-user-values.ts).
-// - realtime(property, minute, client, page, source, country, device): the last
-//   hour of activity per client and minute, pruned by the wall clock.
+// - realtime(property, minute, client, page, source, country, device, pageviews): the
+//   last hour of activity per client and minute (its latest page and its page views),
+//   pruned by the wall clock.
 // - properties(id, info): the property info folded from property events.
 import type Database from 'better-sqlite3';
 import { SESSION_DIMENSIONS } from './dimensions.ts';
@@ -46,6 +47,9 @@ export const tablesOf = (name: string, version: number): AnalyticsTables => {
     properties: `${prefix}properties`,
   };
 };
+
+/** The columns of a table as it is stored; empty when it does not exist (yet). */
+export const columnsOf = (db: Database.Database, table: string): Set<string> => new Set(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[]);
 
 /** SQL identifier quoting (names come from our own constants, never from requests). */
 export const q = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
@@ -89,7 +93,7 @@ export function createTables(db: Database.Database, t: AnalyticsTables): void {
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${q(t.realtime)} (
       property TEXT NOT NULL, minute INTEGER NOT NULL, client TEXT NOT NULL,
-      page TEXT NOT NULL, source TEXT NOT NULL, country TEXT NOT NULL, device TEXT NOT NULL,
+      page TEXT NOT NULL, source TEXT NOT NULL, country TEXT NOT NULL, device TEXT NOT NULL, pageviews INTEGER NOT NULL,
       PRIMARY KEY (property, minute, client)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS ${q(`${t.realtime}_by_minute`)} ON ${q(t.realtime)} (minute);

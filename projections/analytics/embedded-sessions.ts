@@ -2,9 +2,10 @@
 // dimensions and the session's totals are columns (reports group, filter and sum on
 // them without parsing JSON), everything else is one compact JSON `doc`. Kept small on
 // purpose: every touched session is rewritten once per batch, so its size is replay speed.
+import type Database from 'better-sqlite3';
 import { SESSION_DIMENSIONS, SESSION_VALUE_COUNT } from './dimensions.ts';
-import { q, totalColumn } from './embedded-schema.ts';
-import { BASE_METRICS } from './metrics.ts';
+import { columnsOf, q, totalColumn } from './embedded-schema.ts';
+import { BASE_METRICS, type BaseMetric } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
 
 const NOT_SET = '(not set)';
@@ -18,8 +19,8 @@ export const sessionColumnList = SESSION_COLUMNS.map(q).join(', ');
 
 const TOTALS_AT = FIXED.length + SESSION_DIMENSIONS.length;
 
-/** What the JSON column holds: the document minus its columns. */
-type StoredDoc = Omit<SessionDoc, 'id' | 'property' | 'client' | 'day' | 'hour' | 'startedAt' | 'dims' | 'totals'> & { landing: (string | null)[] };
+/** What the JSON column holds: the document minus its columns (before v3 the totals too). */
+type StoredDoc = Omit<SessionDoc, 'id' | 'property' | 'client' | 'day' | 'hour' | 'startedAt' | 'dims' | 'totals'> & { landing: (string | null)[]; totals?: number[] };
 
 export function sessionRowValues(doc: SessionDoc): unknown[] {
   const values: unknown[] = [doc.id, doc.property, doc.client, doc.day, doc.hour, doc.startedAt];
@@ -44,14 +45,15 @@ export function sessionRowValues(doc: SessionDoc): unknown[] {
   return values;
 }
 
-/** A row read with `.raw()` in SESSION_COLUMNS order. */
+/** A row read with `.raw()` in SESSION_COLUMNS order (or, from a table before v3, without the total columns). */
 export function sessionOfRow(row: readonly unknown[]): SessionDoc {
   const stored = JSON.parse(String(row[row.length - 1])) as StoredDoc;
   const dims: (string | null)[] = [];
   for (let id = 0; id < SESSION_DIMENSIONS.length; id++) dims.push(String(row[FIXED.length + id]));
   dims.push(...stored.landing);
   const totals: number[] = [];
-  for (let i = 0; i < BASE_METRICS.length; i++) totals.push(Number(row[TOTALS_AT + i]));
+  if (stored.totals !== undefined) totals.push(...stored.totals);
+  else for (let i = 0; i < BASE_METRICS.length; i++) totals.push(Number(row[TOTALS_AT + i]));
   return {
     id: String(row[0]),
     property: String(row[1]),
@@ -73,5 +75,26 @@ export function sessionOfRow(row: readonly unknown[]): SessionDoc {
     hitValues: stored.hitValues,
     userDay: stored.userDay,
     ledger: stored.ledger,
+  };
+}
+
+/**
+ * How the reports read a sessions table of some version: the totals are columns from
+ * analytics v3 on, and only in the JSON before. The read API serves the previous version
+ * while a new one builds (blue/green), so it reads both.
+ */
+export interface SessionTableLayout {
+  /** The SELECT list `sessionOfRow` reads. */
+  columnList: string;
+  /** SQL of a session's total of a base metric. */
+  total(metric: BaseMetric): string;
+}
+
+export function sessionTableLayout(db: Database.Database, table: string): SessionTableLayout {
+  const columns = columnsOf(db, table);
+  if (columns.size === 0 || columns.has(totalColumn('sessions'))) return { columnList: sessionColumnList, total: (metric) => q(totalColumn(metric)) };
+  return {
+    columnList: [...FIXED, ...SESSION_DIMENSIONS, 'doc'].map(q).join(', '),
+    total: (metric) => `json_extract(doc, '$.totals[${BASE_METRICS.indexOf(metric)}]')`,
   };
 }

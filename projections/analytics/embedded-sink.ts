@@ -85,8 +85,8 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
        ON CONFLICT (property, day, client) DO UPDATE SET new_user = max(new_user, excluded.new_user)`,
     ),
     upsertRealtime: db.prepare(
-      `INSERT INTO ${q(t.realtime)} (property, minute, client, page, source, country, device) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (property, minute, client) DO UPDATE SET page = excluded.page, source = excluded.source, country = excluded.country, device = excluded.device`,
+      `INSERT INTO ${q(t.realtime)} (property, minute, client, page, source, country, device, pageviews) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (property, minute, client) DO UPDATE SET page = excluded.page, source = excluded.source, country = excluded.country, device = excluded.device, pageviews = pageviews + excluded.pageviews`,
     ),
     pruneRealtime: db.prepare<[number]>(`DELETE FROM ${q(t.realtime)} WHERE minute < ?`),
     // Erasure.
@@ -217,7 +217,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
     writeRollups(accumulator, output.erasures.length > 0);
     for (const doc of output.sessions) writeSession(doc);
     for (const row of accumulator.userDays.values()) sql.upsertUserDay.run(row.property, row.day, row.client, row.newUser ? 1 : 0);
-    for (const row of accumulator.realtimeRows.values()) sql.upsertRealtime.run(row.property, row.minute, row.client, row.page, row.source, row.country, row.device);
+    for (const row of accumulator.realtimeRows.values()) sql.upsertRealtime.run(row.property, row.minute, row.client, row.page, row.source, row.country, row.device, row.pageviews);
     // Pruning by the wall clock, at most once a minute: the table holds about the last window of activity.
     if (now - lastPrune >= 60_000) {
       sql.pruneRealtime.run(Math.floor((now - windowMs) / 60_000));

@@ -14,8 +14,9 @@ const EXTRACT_MODULE = new URL(`./extract${import.meta.url.endsWith('.ts') ? '.t
  * Bump when the model's formulas or the storage change: the runner rebuilds a new version beside the serving one.
  * 2: session documents keep a ledger and erasure events are projected.
  * 3: the embedded sessions table holds each session's totals as columns.
+ * 4: realtime rows count the client's page views in the minute.
  */
-export const ANALYTICS_PROJECTION_VERSION = 3;
+export const ANALYTICS_PROJECTION_VERSION = 4;
 
 export interface AnalyticsProjectionOptions {
   /** Wall clock for realtime (which facts are recent enough to keep). Default Date.now. */

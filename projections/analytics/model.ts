@@ -564,7 +564,7 @@ export function applyClientEvent(work: SessionWork | undefined, data: RecordedDa
   }
 
   if (time >= out.realtimeFrom) {
-    out.realtime(doc.property, time, doc.client, or(state.lastPage?.path), doc.dims[D.sourceMedium] ?? NOT_SET, doc.dims[D.country] ?? NOT_SET, doc.dims[D.deviceCategory] ?? NOT_SET);
+    out.realtime(doc.property, time, doc.client, or(state.lastPage?.path), doc.dims[D.sourceMedium] ?? NOT_SET, doc.dims[D.country] ?? NOT_SET, doc.dims[D.deviceCategory] ?? NOT_SET, hit.type === 'pageview' ? 1 : 0);
   }
   return w;
 }

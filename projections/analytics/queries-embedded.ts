@@ -7,9 +7,9 @@ import type Database from 'better-sqlite3';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import { isHitDimension, isSessionDimension } from './dimensions.ts';
 import { USER_VALUE_DIMENSIONS } from './embedded-user-values.ts';
-import { q, tablesOf } from './embedded-schema.ts';
+import { columnsOf, q, tablesOf } from './embedded-schema.ts';
 import { BASE_METRICS, storedPerReportUnit } from './metrics.ts';
-import { sessionColumnList, sessionOfRow } from './embedded-sessions.ts';
+import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
 import { sessionDimensionsOf } from './model.ts';
 import type { AnalyticsReadSource, RealtimeActivity, SortKey, ValueMetrics } from './queries.ts';
 
@@ -59,6 +59,11 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
   const sums = BASE_METRICS.map((m) => `SUM(${q(m)})`).join(', ');
   const columns = BASE_METRICS.map(q).join(', ');
   const sessionRange = `property = ? AND day BETWEEN ? AND ?`;
+  // The serving version may predate newer columns while a new version builds beside it:
+  // its sessions keep their totals in the JSON, its realtime rows have no page views.
+  const sessionColumns = sessionTableLayout(db, t.sessions).columnList;
+  const realtimeColumns = columnsOf(db, t.realtime);
+  const realtimePageviews = realtimeColumns.size === 0 || realtimeColumns.has('pageviews') ? 'pageviews' : '0';
 
   /** (client, value) pairs of the sessions in range for a dimension, as a SQL subquery. */
   const pairsOf = (dimension: string): string => {
@@ -235,7 +240,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
     },
 
     async realtime(property, fromMinute, toMinute) {
-      return rows(`SELECT minute, client, page, source, country, device FROM ${q(t.realtime)} WHERE property = ? AND minute BETWEEN ? AND ?`, property, fromMinute, toMinute).map(
+      return rows(`SELECT minute, client, page, source, country, device, ${realtimePageviews} FROM ${q(t.realtime)} WHERE property = ? AND minute BETWEEN ? AND ?`, property, fromMinute, toMinute).map(
         (row): RealtimeActivity => ({
           minute: Number(row[0]),
           client: String(row[1]),
@@ -243,6 +248,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
           source: String(row[3]),
           country: String(row[4]),
           device: String(row[5]),
+          pageviews: Number(row[6]),
         }),
       );
     },
@@ -260,7 +266,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
           params.push(value, value);
         }
       }
-      const found = rows(`SELECT ${sessionColumnList} FROM ${q(t.sessions)} WHERE ${where.join(' AND ')} ORDER BY started_at, id LIMIT ? OFFSET ?`, ...params, limit, offset);
+      const found = rows(`SELECT ${sessionColumns} FROM ${q(t.sessions)} WHERE ${where.join(' AND ')} ORDER BY started_at, id LIMIT ? OFFSET ?`, ...params, limit, offset);
       return found.map((row) => {
         const doc = sessionOfRow(row);
         return { id: doc.id, client: doc.client, number: doc.number, day: doc.day, startedAt: doc.startedAt, lastHitAt: doc.lastHitAt, dims: sessionDimensionsOf(doc), totals: doc.totals, custom: doc.custom };

@@ -37,6 +37,8 @@ export interface RealtimeActivity {
   source: string;
   country: string;
   device: string;
+  /** The client's page views in the minute. */
+  pageviews: number;
 }
 
 export interface StoredSession {
@@ -260,8 +262,8 @@ export interface RealtimeBreakdown {
 export interface Realtime {
   activeUsers5: number;
   activeUsers30: number;
-  /** The last 30 minutes, oldest first: distinct active clients per minute. */
-  perMinute: { minute: string; users: number }[];
+  /** The last 30 minutes, oldest first: distinct active clients and page views per minute. */
+  perMinute: { minute: string; users: number; pageviews: number }[];
   last5: RealtimeBreakdown;
   last30: RealtimeBreakdown;
 }
@@ -468,14 +470,16 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       const nowMinute = Math.floor(request.now / 60_000);
       const rows = await source.realtime(request.property, nowMinute - 29, nowMinute);
       const clientsByMinute = new Map<number, Set<string>>();
+      const pageviewsByMinute = new Map<number, number>();
       for (const row of rows) {
         let clients = clientsByMinute.get(row.minute);
         if (clients === undefined) clientsByMinute.set(row.minute, (clients = new Set()));
         clients.add(row.client);
+        pageviewsByMinute.set(row.minute, (pageviewsByMinute.get(row.minute) ?? 0) + row.pageviews);
       }
       const perMinute = Array.from({ length: 30 }, (_, i) => {
         const minute = nowMinute - 29 + i;
-        return { minute: new Date(minute * 60_000).toISOString(), users: clientsByMinute.get(minute)?.size ?? 0 };
+        return { minute: new Date(minute * 60_000).toISOString(), users: clientsByMinute.get(minute)?.size ?? 0, pageviews: pageviewsByMinute.get(minute) ?? 0 };
       });
       const last5 = breakdown(rows, nowMinute - 4);
       const last30 = breakdown(rows, nowMinute - 29);

@@ -124,7 +124,9 @@ function writesOf(output: BatchOutput, pruneBeforeMinute: number | undefined): W
   const realtime: MongoWriteOp[] = [];
   for (const row of accumulator.realtimeRows.values()) {
     const _id = keyId(row.property, row.minute, row.client);
-    realtime.push({ replaceOne: { filter: { _id }, replacement: { _id, ...row }, upsert: true } });
+    // The latest page and the rest replace; page views add to the minute's earlier batches.
+    const { pageviews, ...latest } = row;
+    realtime.push({ updateOne: { filter: { _id }, update: { $set: latest, $inc: { pageviews } }, upsert: true } });
   }
   if (pruneBeforeMinute !== undefined) realtime.push({ deleteMany: { filter: { minute: { $lt: pruneBeforeMinute } } } });
   const properties: MongoWriteOp[] = [...output.properties.values()].map((info) => ({

@@ -218,6 +218,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
           source: text(row['source']),
           country: text(row['country']),
           device: text(row['device']),
+          pageviews: number(row['pageviews']),
         }),
       );
     },

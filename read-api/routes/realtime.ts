@@ -1,20 +1,16 @@
 // GET /realtime: who is on the site now. Active users are the distinct clients with a hit
 // in the last 5 minutes (the current minute included); the per-minute series covers the
-// last 30 minutes, oldest first, with distinct users from the realtime read model and
-// page views counted from the raw hits of the clients active in the window (the read
-// model keeps one row per client and minute, not its hits). Top pages, sources (source /
-// medium), countries and devices describe the active users: each counts once, under its
-// latest page.
+// last 30 minutes, oldest first, with distinct users and page views from the realtime
+// read model (one row per client and minute, with its page views there). Top pages,
+// sources (source / medium), countries and devices describe the active users: each counts
+// once, under its latest page.
 import { z } from 'zod';
 import { TID_PATTERN } from '../../domain/property/fields.ts';
 import { createAnalyticsQueriesFrom } from '../../projections/analytics/queries.ts';
-import type { EventStore } from '../../storage/eventstore/port.ts';
 import type { ReadApiDeps } from '../app.ts';
 import { defineRoute, type AnyRoute } from '../http/route.ts';
 import { analyticsSources, propertySettings, type SourceCache } from './query/execute.ts';
 
-/** Clients whose raw hits are read for the per-minute page views; beyond it the counts cover these only. */
-export const MAX_REALTIME_CLIENTS = 5000;
 const WINDOW_MINUTES = 30;
 
 const item = z.object({ value: z.string(), users: z.number().int() });
@@ -29,7 +25,6 @@ export const realtimeSchema = z.object({
   sources: z.array(item).describe('Top 10 "source / medium" of the active users.'),
   countries: z.array(item),
   devices: z.array(item).describe('Device categories.'),
-  pageviews_partial: z.boolean().optional().describe(`True when more than ${MAX_REALTIME_CLIENTS} clients were active: the page views count theirs only.`),
 });
 
 const queryParams = z.object({ property: z.string().regex(TID_PATTERN, 'must be a tracking id of the form UA-<digits>-<digits>') }).strict();
@@ -46,24 +41,6 @@ export function localMinute(minute: number, timeZone: string): string {
   const parts: Record<string, string> = {};
   for (const part of formatter.formatToParts(minute * 60_000)) parts[part.type] = part.value;
   return `${parts['year']}-${parts['month']}-${parts['day']}T${parts['hour']}:${parts['minute']}`;
-}
-
-interface PageviewHit {
-  hit?: { type?: unknown; time?: unknown; receivedAt?: unknown };
-}
-
-/** Page views per epoch minute in [fromMinute, toMinute] of one client, reading its stream from the newest event back. */
-async function countPageviews(store: EventStore, client: string, fromMinute: number, toMinute: number, into: Map<number, number>): Promise<void> {
-  const from = fromMinute * 60_000;
-  for await (const event of store.readStream(`client-${client}`, { direction: 'backwards' })) {
-    const { hit } = event.data as PageviewHit;
-    if (typeof hit !== 'object' || hit === null) continue;
-    // Received before the window: every earlier event is older still.
-    if (typeof hit.receivedAt === 'number' && hit.receivedAt < from) break;
-    if (event.type !== 'PageviewRecorded.v1' || typeof hit.time !== 'number') continue;
-    const minute = Math.floor(hit.time / 60_000);
-    if (minute >= fromMinute && minute <= toMinute) into.set(minute, (into.get(minute) ?? 0) + 1);
-  }
 }
 
 export function realtimeRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readStore' | 'now'>): AnyRoute[] {
@@ -87,24 +64,19 @@ export function realtimeRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readStore
       const sources = await analyticsSources(deps.readStore, cache);
       const at = now();
       const answer = await createAnalyticsQueriesFrom(sources.base).realtime({ property: query.property, now: at });
-      const nowMinute = Math.floor(at / 60_000);
-      const fromMinute = nowMinute - (WINDOW_MINUTES - 1);
-      const clients = sources.adhoc.realtimeClients(query.property, fromMinute, nowMinute);
-      const pageviews = new Map<number, number>();
-      for (const client of clients.slice(0, MAX_REALTIME_CLIENTS)) await countPageviews(deps.eventStore, client, fromMinute, nowMinute, pageviews);
+      const fromMinute = Math.floor(at / 60_000) - (WINDOW_MINUTES - 1);
       const active = answer.last5;
       return {
         active_users: answer.activeUsers5,
         active_users_30m: answer.activeUsers30,
         per_minute: answer.perMinute.map((entry, i) => {
           const minute = fromMinute + i;
-          return { minute: localMinute(minute, settings.timeZone), users: entry.users, pageviews: pageviews.get(minute) ?? 0 };
+          return { minute: localMinute(minute, settings.timeZone), users: entry.users, pageviews: entry.pageviews };
         }),
         pages: active.pages,
         sources: active.sources,
         countries: active.countries,
         devices: active.devices,
-        ...(clients.length > MAX_REALTIME_CLIENTS ? { pageviews_partial: true } : {}),
       };
     },
   });
