@@ -114,7 +114,7 @@ export interface RollupPage {
   rows: ValueMetrics[];
   /** With a users sort key: the users of each row's value, and of all values. */
   users?: { byValue: Map<string, number>; total: number };
-  /** The values with rows in the range (every stored rollup row has a nonzero count, so each of them is a report row). */
+  /** The values with a metric other than 0 in the range: the report's rows before limit/offset. */
   rowCount: number;
   /** Σ of the wanted metrics over every value, in BASE_METRICS order. */
   totals: number[];

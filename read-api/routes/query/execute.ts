@@ -4,7 +4,7 @@
 // order, paging and the comparison.
 import { loadProperty } from '../../../administration/properties.ts';
 import type { PropertySettings } from '../../../domain/property/settings.ts';
-import { createEmbeddedAdhocSource, type EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
+import { createEmbeddedAdhocSource, isTimeDimension, type EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
 import { filterDimensions } from '../../../projections/analytics/adhoc-filter.ts';
 import { localDayOf } from '../../../projections/analytics/local-time.ts';
 import { defaultPropertyInfo, type PropertyInfo } from '../../../projections/analytics/property-info.ts';
@@ -114,7 +114,7 @@ const ALL: Window = { kind: 'all' };
  */
 function reportOrderIsAnswerOrder(p: Prepared): boolean {
   const { plan, request } = p;
-  if (plan.source !== 'rollups' || plan.dimension === undefined || isCalendar(plan.dimension)) return false;
+  if (plan.source !== 'rollups' || plan.dimension === undefined || isTimeDimension(plan.dimension)) return false;
   if (p.dataFilter !== undefined || p.rowFilter !== undefined || p.computed.some(isCustomMetric)) return false;
   if (request.offset + request.limit > REPORT_ROWS) return false;
   const [first, ...more] = request.orderBy;
@@ -188,7 +188,7 @@ async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps:
     source = aggregateSource(aggregate);
   }
   // The report logic validates dimension names; an ad-hoc source answers whatever is named.
-  const dimension = p.modelDimensions.length === 0 ? undefined : plan.source === 'rollups' && plan.dimension !== undefined && !isCalendar(plan.dimension) ? plan.dimension : 'source';
+  const dimension = p.modelDimensions.length === 0 ? undefined : plan.source === 'rollups' && plan.dimension !== undefined && !isTimeDimension(plan.dimension) ? plan.dimension : 'source';
   const firstOrder = request.orderBy[0];
   const report = await createAnalyticsQueriesFrom(source).report({
     property: request.property,
@@ -217,8 +217,6 @@ async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps:
     sessionsWithoutHits,
   };
 }
-
-const isCalendar = (dimension: string): boolean => ['date', 'hour', 'dayOfWeek', 'week', 'month'].includes(dimension);
 
 const changeOf = (a: number, b: number): number | null => (b === 0 ? null : (a - b) / b);
 
