@@ -9,11 +9,15 @@ import { startServices, type ServicesOptions } from './system.ts';
 export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 export async function runUntilSignal(config: Config, logger: Logger, options: ServicesOptions): Promise<number> {
+  // Listening from the start: a signal that comes while the services start (or right after
+  // the 'running' line, while the hints are read) shuts them down once started, instead of
+  // killing the process half-way.
+  const first = nextSignal();
   const running = await startServices(config, logger, options);
   if (running.readApi !== undefined) {
     for (const hint of await firstStartHints(running.eventStore, { url: running.url, adminKeyConfigured: config.ADMIN_API_KEY !== undefined })) logger.info(`next step: ${hint}`);
   }
-  const signal = await nextSignal();
+  const signal = await first;
   logger.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down: no new connections, finishing the requests in flight');
   const forced = nextSignal().then((again) => again);
   const outcome = await Promise.race([running.stop(), forced]);

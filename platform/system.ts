@@ -95,7 +95,12 @@ export async function startServices(config: Config, logger: Logger, options: Ser
       let service: Service;
       if (name === 'collector') service = collector = await startCollectorService(common);
       else if (name === 'projections') {
-        service = projections = await startProjectionsService({ ...common, readStore: readStore!, ...(options.projections ? { projections: options.projections } : {}) });
+        service = projections = await startProjectionsService({
+          ...common,
+          readStore: readStore!,
+          shared: names.length > 1,
+          ...(options.projections ? { projections: options.projections } : {}),
+        });
       } else {
         service = readApi = await startReadApiService({
           ...common,

@@ -228,6 +228,25 @@ test('a live subscriber sees appends made through another connection to the file
   }
 });
 
+test('a store of the same file in another thread of the process hears of each commit at once, not at its next poll', async () => {
+  // An hour's poll: only the commit message (a BroadcastChannel, which reaches other
+  // instances in this thread as it reaches other threads) can deliver the event in time.
+  const watcher = openEmbeddedEventStore({ file, crossProcessPollMs: 3_600_000 });
+  try {
+    const subscription = watcher.subscribeToAll({ filter: { streamPrefixes: ['thread-'] } });
+    const iterator = subscription[Symbol.asyncIterator]();
+    assert.is(((await iterator.next()).value as SubscriptionMessage).type, 'caughtUp');
+    const event = newEvent({ from: 'the other thread' });
+    const pending = iterator.next();
+    await store.append('thread-1', [event]);
+    const delivered = await guard(pending, 'the event, woken by the commit message');
+    assert.is((delivered.value as { event: RecordedEvent }).event.id, event.id);
+    await subscription.close();
+  } finally {
+    await watcher.close();
+  }
+});
+
 test('a consumer busy between messages misses no commit made meanwhile', async () => {
   const subscription = store.subscribeToAll({ filter: { streamPrefixes: ['slow-'] } });
   const iterator = subscription[Symbol.asyncIterator]();

@@ -15,8 +15,12 @@
 //
 // Reads and subscriptions pull pages from the database by position, so a slow reader
 // costs no memory; live subscribers are woken by an in-process signal after each commit,
-// and a light poll of `PRAGMA data_version` notices commits made by other processes.
+// other threads of the process that opened the same file (the projections thread of
+// `webalytic start`) by a BroadcastChannel message, and a light poll of
+// `PRAGMA data_version` notices commits made by other processes.
 import { availableParallelism } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../../platform/logger.ts';
 import { InvalidAppendError, WrongExpectedRevisionError, validateAppend } from './errors.ts';
@@ -173,6 +177,14 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   const waiters = new Map<() => void, Sleeper | undefined>();
   let poll: NodeJS.Timeout | undefined;
   let dataVersion = 0;
+  // Our commits, announced to the stores of this file in other threads (and theirs to us):
+  // a subscriber there wakes at once instead of at its next data_version poll.
+  const commits = new BroadcastChannel(`webalytic-eventstore:${resolvePath(file)}`);
+  commits.onmessage = () => {
+    if (waiters.size > 0 && db.open) pollOtherProcesses();
+  };
+  // After onmessage, which would ref it again: the channel alone keeps no process alive.
+  commits.unref();
   const subscriptions = new Set<{ close(): Promise<void> }>();
 
   logger?.debug({ file, lastPosition: lastAssigned }, 'embedded event store opened');
@@ -310,6 +322,7 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
       lastAssigned = Math.max(lastAssigned, result.lastAssigned);
       // One transaction of the single writer: its positions are consecutive.
       wakeConcerned(batch, result.lastAssigned - written + 1, result.lastAssigned);
+      commits.postMessage(result.lastAssigned);
     }
   }
 
@@ -609,6 +622,7 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
       wakeAll();
       if (poll) clearInterval(poll);
       poll = undefined;
+      commits.close();
       db.close();
       logger?.debug({ file }, 'embedded event store closed');
     },
