@@ -6,7 +6,8 @@
 // Sizes: BENCH_SECONDS (per server, default 15), BENCH_CONNECTIONS (default 64),
 // BENCH_CLIENTS (distinct visitors, default 10000). BENCH_SERVICES: 'collector' (default,
 // the process `webalytic collector` runs) or 'all' (`webalytic start`: the projections
-// and the read API share the process and its CPU with the collector).
+// and the read API share the process and its CPU with the collector; PROJECTIONS_THREAD
+// says where the projections run, default auto).
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -104,6 +105,8 @@ async function serveCollector(dataDir: string): Promise<void> {
     // One load generator is one address: the per-address limit would measure itself.
     COLLECT_RATE_LIMIT_PER_MINUTE: '0',
     TRUST_PROXY: 'true',
+    // With BENCH_SERVICES=all: where the projections run beside the collector (default auto).
+    PROJECTIONS_THREAD: process.env['PROJECTIONS_THREAD'] ?? 'auto',
   });
   const system = await startServices(config, silentLogger(), { services: SERVICES === 'all' ? SERVICE_NAMES : ['collector'] });
   const collector = system.collector;
@@ -258,7 +261,7 @@ async function main(): Promise<void> {
     `${name.padEnd(34)} ${fmt(f.rps).padStart(8)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(3)} ms   2xx ${fmt(f.ok)}   other ${f.other}   errors ${f.errors}`;
 
   process.stdout.write(
-    `collector benchmark: ${SECONDS} s per server, ${CONNECTIONS} connections, ${fmt(CLIENTS)} visitors, POST /collect, services: ${SERVICES === 'all' ? 'all (webalytic start)' : 'collector'}\n`,
+    `collector benchmark: ${SECONDS} s per server, ${CONNECTIONS} connections, ${fmt(CLIENTS)} visitors, POST /collect, services: ${SERVICES === 'all' ? `all (webalytic start, PROJECTIONS_THREAD=${process.env['PROJECTIONS_THREAD'] ?? 'auto'})` : 'collector'}\n`,
   );
   const bare = await start('bare', dataDir);
   const bareFigures = await load(bare.url, 'bare');

@@ -18,6 +18,8 @@
 // filled store in that directory instead of a temp one. Figures go to stdout;
 // docs/benchmarks.md "## Projections" records a run.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,11 +35,12 @@ import { replayProjection } from '../projections/replay.ts';
 import { startProjection } from '../projections/runner.ts';
 import { openEmbeddedEventStore } from '../storage/eventstore/embedded.ts';
 import type { EventStore } from '../storage/eventstore/port.ts';
-import type { JsonValue } from '../storage/eventstore/port.ts';
+import type { JsonValue, Position } from '../storage/eventstore/port.ts';
 import { openEmbeddedReadStore } from '../storage/readstore/embedded.ts';
 import { openGeoLookup } from '../collector/geo.ts';
 import { createHitRecorder } from '../collector/record-hit.ts';
 import { simulateHistory } from '../simulator/index.ts';
+import { spawnThread } from '../storage/eventstore/thread.ts';
 import { generateHits } from './projections-traffic.ts';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 300_000);
@@ -153,27 +156,70 @@ async function recordLoad(eventStore: EventStore): Promise<number> {
   return sent;
 }
 
-/**
- * A live runner while RATE hits/s are recorded: in this process (`split` false, as in
- * `webalytic start`, one event loop for both) or in a child process (a collector process
- * beside a projections process; the embedded store notices another process's commits by
- * a poll every 50 ms).
- */
-async function lag(dir: string, split: boolean): Promise<Record<string, number>> {
+/** Where the live runner of a lag phase runs, relative to the recording. */
+type LagMode = 'inline' | 'thread' | 'split';
+
+/** A live analytics runner collecting its append → commit samples; resolves once live. */
+async function liveRunner(dir: string, samples: number[]) {
   const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
   const readStore = openEmbeddedReadStore(join(dir, 'readmodels.sqlite'));
-  const samples: number[] = [];
   const runner = startProjection({ projection: timed(createAnalyticsProjection(), samples), eventStore, readStore, logger: silentLogger() });
   await runner.waitFor((s) => s.state === 'live', 'live');
   samples.length = 0;
-  const started = performance.now();
-  const sent = split ? (await child('load', dir))['hits']! : await recordLoad(eventStore);
-  const last = await eventStore.headPosition();
-  if (last !== undefined) await runner.waitForPosition(last);
-  const seconds = (performance.now() - started) / 1000;
-  await runner.stop();
-  await eventStore.close();
-  await readStore.close();
+  return {
+    eventStore,
+    async finish(last: Position | undefined): Promise<void> {
+      if (last !== undefined) await runner.waitForPosition(last);
+      await runner.stop();
+      await eventStore.close();
+      await readStore.close();
+    },
+  };
+}
+
+/** The runner in a worker thread of this process (as `webalytic start` runs it): answers 'live', then its samples once it committed the given position. */
+async function runnerThread(dir: string): Promise<void> {
+  const port = parentPort!;
+  const samples: number[] = [];
+  const live = await liveRunner(dir, samples);
+  port.postMessage({ type: 'live' });
+  const [last] = (await once(port, 'message')) as [Position | undefined];
+  await live.finish(last);
+  port.postMessage({ type: 'samples', samples });
+}
+
+/**
+ * A live runner while RATE hits/s are recorded: `inline`, on this process's event loop
+ * (PROJECTIONS_THREAD=inline); `thread`, in a worker thread of this process (`webalytic
+ * start` on more than one core); `split`, the hits recorded by a child process (a
+ * collector process beside a projections process; the embedded store notices another
+ * process's commits by a poll every 50 ms).
+ */
+async function lag(dir: string, mode: LagMode): Promise<Record<string, number>> {
+  let samples: number[] = [];
+  let sent: number;
+  let seconds: number;
+  if (mode === 'thread') {
+    const thread = spawnThread(new URL(import.meta.url), { dir });
+    const replies: { type: string; samples?: number[] }[] = [];
+    const next = async () => replies.shift() ?? ((await once(thread, 'message')) as [{ type: string; samples?: number[] }])[0];
+    thread.on('error', (error) => console.error(error));
+    if ((await next()).type !== 'live') throw new Error('the runner thread did not go live');
+    const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
+    const started = performance.now();
+    sent = await recordLoad(eventStore);
+    thread.postMessage(await eventStore.headPosition());
+    samples = (await next()).samples ?? [];
+    seconds = (performance.now() - started) / 1000;
+    await eventStore.close();
+    await thread.terminate();
+  } else {
+    const live = await liveRunner(dir, samples);
+    const started = performance.now();
+    sent = mode === 'split' ? (await child('load', dir))['hits']! : await recordLoad(live.eventStore);
+    await live.finish(await live.eventStore.headPosition());
+    seconds = (performance.now() - started) / 1000;
+  }
   if (samples.length === 0) throw new Error('no events were committed during the lag run');
   const sorted = samples.slice().sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
@@ -199,10 +245,12 @@ function child(phase: string, dir: string, nodeFlags: string[] = []): Promise<Re
 }
 
 async function main(): Promise<void> {
+  if (!isMainThread) return runnerThread((workerData as { dir: string }).dir);
   const [phase, dir] = process.argv.slice(2);
   if (phase === 'replay' && dir) return void console.log(JSON.stringify(await replay(dir)));
-  if (phase === 'lag' && dir) return void console.log(JSON.stringify(await lag(dir, false)));
-  if (phase === 'lag-split' && dir) return void console.log(JSON.stringify(await lag(dir, true)));
+  if (phase === 'lag' && dir) return void console.log(JSON.stringify(await lag(dir, 'inline')));
+  if (phase === 'lag-thread' && dir) return void console.log(JSON.stringify(await lag(dir, 'thread')));
+  if (phase === 'lag-split' && dir) return void console.log(JSON.stringify(await lag(dir, 'split')));
   if (phase === 'load' && dir) return void console.log(JSON.stringify(await load(dir)));
   // The fill alone, into a kept directory (a 10M-event store takes the better part of an hour).
   if (phase === 'fill' && dir) {
@@ -230,7 +278,8 @@ async function main(): Promise<void> {
       );
     }
     for (const [phase, where] of [
-      ['lag', 'hits recorded in the projection process, as in webalytic start'],
+      ['lag-thread', 'hits recorded in the process whose worker thread projects them, as in webalytic start (PROJECTIONS_THREAD=auto)'],
+      ['lag', 'hits recorded on the projection\'s own event loop (PROJECTIONS_THREAD=inline)'],
       ['lag-split', 'hits recorded by a separate process, as a collector beside a projections process'],
     ] as const) {
       const lagged = await child(phase, work);
