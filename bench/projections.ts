@@ -226,6 +226,61 @@ async function lag(dir: string, mode: LagMode): Promise<Record<string, number>> 
   return { hits: sent, seconds, hitsPerSecond: Math.round(sent / seconds), p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] ?? 0, peakRssMb: rss() };
 }
 
+/**
+ * A store K times the size of a filled one, for sizes the simulator takes hours to fill:
+ * every client stream copied K times, copy k under the client id `<cid>.<k>` (in its
+ * stream name and wherever the id appears in its events, session ids included), the copies
+ * of an event next to each other so the log keeps its time order. K sites' worth of the
+ * same visitors' behaviour: the same days, K times the traffic.
+ */
+async function cloneStore(source: string, dest: string, copies: number): Promise<Record<string, number>> {
+  mkdirSync(dest, { recursive: true });
+  const target = join(dest, 'events.sqlite');
+  if (existsSync(target)) throw new Error(`${target} exists`);
+  await openEmbeddedEventStore({ file: target, synchronous: 'normal' }).close();
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(target);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  // Read through a connection of its own: one connection cannot iterate and write at once.
+  const from = new Database(join(source, 'events.sqlite'), { readonly: true });
+  const insert = db.prepare('INSERT INTO main.events (stream, revision, id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const rows = from.prepare<[], [string, number, string, string, string, string, number]>('SELECT stream, revision, id, type, data, metadata, created FROM events ORDER BY position').raw(true);
+  const started = performance.now();
+  let written = 0;
+  const CLIENT = '.c.';
+  const copy = db.transaction((batch: [string, number, string, string, string, string, number][]) => {
+    for (const [stream, revision, id, type, data, metadata, created] of batch) {
+      const at = stream.startsWith('client-') ? stream.indexOf(CLIENT) : -1;
+      if (at < 0) {
+        insert.run(stream, revision, id, type, data, metadata, created);
+        written += 1;
+        continue;
+      }
+      const cid = stream.slice(at + CLIENT.length);
+      for (let k = 0; k < copies; k++) {
+        const clone = `${cid}.${k}`;
+        insert.run(`${stream.slice(0, at + CLIENT.length)}${clone}`, revision, id, type, data.replaceAll(cid, clone), metadata, created);
+        written += 1;
+      }
+    }
+  });
+  let batch: [string, number, string, string, string, string, number][] = [];
+  for (const row of rows.iterate()) {
+    batch.push(row);
+    if (batch.length === 2_000) {
+      copy(batch);
+      batch = [];
+      if (written % 1_000_000 < 2_000 * copies) console.log(`  ${written.toLocaleString('en-US')} events ...`);
+    }
+  }
+  copy(batch);
+  from.close();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return { events: written, seconds: (performance.now() - started) / 1000 };
+}
+
 async function load(dir: string): Promise<Record<string, number>> {
   const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
   const hits = await recordLoad(eventStore);
@@ -252,6 +307,8 @@ async function main(): Promise<void> {
   if (phase === 'lag-thread' && dir) return void console.log(JSON.stringify(await lag(dir, 'thread')));
   if (phase === 'lag-split' && dir) return void console.log(JSON.stringify(await lag(dir, 'split')));
   if (phase === 'load' && dir) return void console.log(JSON.stringify(await load(dir)));
+  const copies = process.argv[4];
+  if (phase === 'clone' && dir && copies) return void console.log(JSON.stringify(await cloneStore(dir, process.argv[5] ?? '', Number(copies))));
   // The fill alone, into a kept directory (a 10M-event store takes the better part of an hour).
   if (phase === 'fill' && dir) {
     mkdirSync(dir, { recursive: true });

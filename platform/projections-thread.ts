@@ -99,25 +99,26 @@ export async function startProjectionsThread(options: ProjectionsThreadOptions):
         for (const waiter of pending.values()) waiter.reject(new Error(reason));
         pending.clear();
         if (!ready) return reject(new Error(reason));
-        if (stoppedCleanly || stopping !== undefined) return;
-        down = { message: reason, at: Date.now() };
+        if (stoppedCleanly) return;
         if (performance.now() - started >= HEALTHY_RUN_MS) delay = firstDelay;
-        logger.error({ reason, restartInMs: delay }, 'the projections thread died; starting it again');
-        restartTimer = setTimeout(restart, delay);
-        delay = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
+        scheduleRestart(reason, 'the projections thread died; starting it again');
       });
     });
+  }
+
+  /** Reports the thread down and starts another after the current pause (none once stopping). */
+  function scheduleRestart(reason: string, message: string): void {
+    if (stopping !== undefined) return;
+    down = { message: reason, at: Date.now() };
+    logger.error({ reason, restartInMs: delay }, message);
+    restartTimer = setTimeout(restart, delay);
+    delay = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
   }
 
   function restart(): void {
     restartTimer = undefined;
     if (stopping !== undefined) return;
-    spawn().catch((error: unknown) => {
-      down = { message: error instanceof Error ? error.message : String(error), at: Date.now() };
-      logger.error({ reason: down.message, restartInMs: delay }, 'the projections thread did not start; trying again');
-      restartTimer = setTimeout(restart, delay);
-      delay = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
-    });
+    spawn().catch((error: unknown) => scheduleRestart(error instanceof Error ? error.message : String(error), 'the projections thread did not start; trying again'));
   }
 
   function ask<T>(request: { type: 'status' } | { type: 'wait'; position: Position; name: string | undefined }): Promise<T> {
