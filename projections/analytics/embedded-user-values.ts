@@ -58,8 +58,15 @@ export interface UserValueIndex {
   forget(): void;
 }
 
-/** Clients whose sessions `remember` keeps (like the sink's session documents): most clients of a batch were in a recent one. */
-const REMEMBERED_CLIENTS = 5_000;
+/**
+ * Sessions `remember` keeps, over all the clients it keeps: most clients of a batch were in
+ * a recent one. Counted in sessions, not clients, so the memory stays bounded however many
+ * sessions a returning visitor has (a replay of 10M events with a 256 MB heap ran out of
+ * it with 5,000 clients of some 13 sessions each).
+ */
+const REMEMBERED_SESSIONS = 20_000;
+/** Clients per read of their stored sessions: a bounded statement, its rows taken one at a time. */
+const CAPTURE_CHUNK = 1_000;
 
 /** A session document's values as its row stores them (embedded-sessions.ts). */
 const valuesOf = (doc: SessionDoc): string[] => {
@@ -202,10 +209,11 @@ function diffClient(property: string, before: readonly string[][], after: readon
 
 const sessionFields = ['day', 'hour', ...SESSION_DIMENSIONS].map((c) => `s.${q(c)}`).join(', ');
 
-export function openUserValueIndex(db: Database.Database, t: AnalyticsTables, rememberedClients = REMEMBERED_CLIENTS): UserValueIndex {
+export function openUserValueIndex(db: Database.Database, t: AnalyticsTables, rememberedSessions = REMEMBERED_SESSIONS): UserValueIndex {
   // Committed sessions of recent clients, least recently used first: the read before each
   // batch is then mostly skipped. Entries are never mutated (sessionsAfter copies).
   const remembered: UserValueRows = new Map();
+  let rememberedCount = 0;
   // One probe of the (property, client) index per client; json_each stays outermost.
   const load = db
     .prepare<[string], unknown[]>(
@@ -235,9 +243,10 @@ export function openUserValueIndex(db: Database.Database, t: AnalyticsTables, re
           list.push(pair);
         }
       }
-      // Bounded statement parameters: a replay batch touches a few thousand clients.
-      for (let i = 0; i < list.length; i += 5000) {
-        for (const row of load.all(JSON.stringify(list.slice(i, i + 5000)))) {
+      // A replay batch touches a few thousand clients: bounded statements, and rows taken
+      // one at a time rather than as one array (whose peak is what overflowed a capped heap).
+      for (let i = 0; i < list.length; i += CAPTURE_CHUNK) {
+        for (const row of load.iterate(JSON.stringify(list.slice(i, i + CAPTURE_CHUNK)))) {
           const property = String(row[0]);
           const key = property + SEP + String(row[1]);
           const entry = byClient.get(key)!;
@@ -264,18 +273,21 @@ export function openUserValueIndex(db: Database.Database, t: AnalyticsTables, re
 
     remember(committed) {
       for (const [key, entry] of committed) {
+        rememberedCount -= remembered.get(key)?.sessions.length ?? 0;
         remembered.delete(key);
         remembered.set(key, entry);
+        rememberedCount += entry.sessions.length;
       }
-      let excess = remembered.size - rememberedClients;
-      for (const key of remembered.keys()) {
-        if (excess-- <= 0) break;
+      for (const [key, entry] of remembered) {
+        if (rememberedCount <= rememberedSessions) break;
         remembered.delete(key);
+        rememberedCount -= entry.sessions.length;
       }
     },
 
     forget() {
       remembered.clear();
+      rememberedCount = 0;
     },
   };
 }
