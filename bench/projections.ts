@@ -10,13 +10,18 @@
 //   3. lag (a child process): a live runner while hits are recorded through the
 //      collector's hit recorder (decide + append to the event store) at a steady
 //      BENCH_RATE hits/s (default 2,000) for BENCH_LAG_SECONDS (default 20); append
-//      (event.created) → commit latency of every event, p50/p95. Twice: the hits
-//      recorded in the projection's own process (`webalytic start`), then by a separate
-//      process (the split deployment: a collector process beside a projections process).
+//      (event.created) → commit latency of every event, p50/p95. Three times: the runner
+//      in a worker thread of the recording process (`webalytic start`), on its event loop
+//      (PROJECTIONS_THREAD=inline), then in another process than the recording (the split
+//      deployment: a collector process beside a projections process).
 //
 // BENCH_BATCH sets the replay batch size (default 5,000). BENCH_DIR reuses (or keeps) a
 // filled store in that directory instead of a temp one. Figures go to stdout;
 // docs/benchmarks.md "## Projections" records a run.
+//
+// Phases alone, on a kept directory: `fill DIR`, `replay DIR`, `lag DIR`, `lag-thread DIR`,
+// `lag-split DIR`, and `clone SRC K DEST` (a store K times the size of SRC's, for the
+// 10M-event size the simulator would take hours to fill; see cloneStore).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
