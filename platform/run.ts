@@ -9,11 +9,16 @@ import { startServices, type ServicesOptions } from './system.ts';
 export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 export async function runUntilSignal(config: Config, logger: Logger, options: ServicesOptions): Promise<number> {
-  // Listening from the start: a signal that comes while the services start (or right after
-  // the 'running' line, while the hints are read) shuts them down once started, instead of
-  // killing the process half-way.
-  const first = nextSignal();
+  // Listening from the start, so a signal right after the 'running' line (while the hints
+  // are read) shuts the services down gracefully. One that comes while they start finds
+  // nothing to drain: the process dies of it, as if no one listened.
+  let starting = true;
+  const first = nextSignal().then((signal) => {
+    if (starting) process.kill(process.pid, signal);
+    return signal;
+  });
   const running = await startServices(config, logger, options);
+  starting = false;
   if (running.readApi !== undefined) {
     for (const hint of await firstStartHints(running.eventStore, { url: running.url, adminKeyConfigured: config.ADMIN_API_KEY !== undefined })) logger.info(`next step: ${hint}`);
   }
