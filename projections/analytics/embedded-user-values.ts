@@ -21,6 +21,7 @@
 // documents and erasures (`sessionsAfter`), and the difference of the rows they imply is
 // added, for the dimensions whose values or days changed only. A store whose sessions predate the table is filled once
 // at open (`ensureUserValues`).
+import { getHeapStatistics } from 'node:v8';
 import type Database from 'better-sqlite3';
 import { timeValueOf } from './adhoc-embedded.ts';
 import { NOT_SET, SESSION_DIMENSIONS } from './dimensions.ts';
@@ -64,10 +65,12 @@ export interface UserValueIndex {
  * (at 20,000 sessions the lag bench recorded a third fewer hits than at 100,000). Counted
  * in sessions, not clients, so the memory stays bounded however many sessions a returning
  * visitor has: a replay of 10M events with a 256 MB heap ran out of memory keeping 5,000
- * clients of some 13 sessions each. With their values interned, a session costs a few
- * hundred bytes.
+ * clients of some 13 sessions each. Sized by the heap: under a small cap (256 MB, as
+ * docs/deploy.md recommends and the projections thread has) 20,000, which peaked at
+ * 506 MiB RSS over 10M events; 100,000 went past 512 MiB there, so it is kept for heaps
+ * of 1 GiB or more.
  */
-const REMEMBERED_SESSIONS = 100_000;
+const REMEMBERED_SESSIONS = getHeapStatistics().heap_size_limit >= 2 ** 30 ? 100_000 : 20_000;
 /** Distinct values `intern` keeps before it starts over. */
 const INTERNED_VALUES = 100_000;
 /** Clients per read of their stored sessions: a bounded statement, its rows taken one at a time. */
