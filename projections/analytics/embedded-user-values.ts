@@ -66,9 +66,9 @@ export interface UserValueIndex {
  * in sessions, not clients, so the memory stays bounded however many sessions a returning
  * visitor has: a replay of 10M events with a 256 MB heap ran out of memory keeping 5,000
  * clients of some 13 sessions each. Sized by the heap: under a small cap (256 MB, as
- * docs/deploy.md recommends and the projections thread has) 20,000, which peaked at
- * 506 MiB RSS over 10M events; 100,000 went past 512 MiB there, so it is kept for heaps
- * of 1 GiB or more.
+ * docs/deploy.md recommends and the projections thread has) 20,000: a 10M-event replay
+ * peaked at 506 MiB RSS with it and at 515 MiB with 100,000, which is kept for heaps of
+ * 1 GiB or more.
  */
 const REMEMBERED_SESSIONS = getHeapStatistics().heap_size_limit >= 2 ** 30 ? 100_000 : 20_000;
 /** Distinct values `intern` keeps before it starts over. */
