@@ -47,9 +47,9 @@ export interface FixtureOptions {
   fresh?: boolean;
 }
 
-const DESKTOP_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+export const DESKTOP_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const MOBILE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
-const LONDON = '81.2.69.142';
+export const LONDON = '81.2.69.142';
 const MILTON_US = '216.160.83.56';
 
 export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
