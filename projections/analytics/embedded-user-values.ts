@@ -67,8 +67,8 @@ export interface UserValueIndex {
  * visitor has: a replay of 10M events with a 256 MB heap ran out of memory keeping 5,000
  * clients of some 13 sessions each. Sized by the heap: under a small cap (256 MB, as
  * docs/deploy.md recommends and the projections thread has) 20,000: a 10M-event replay
- * peaked at 506 MiB RSS with it and at 515 MiB with 100,000, which is kept for heaps of
- * 1 GiB or more.
+ * peaked at 506 MiB RSS with it, and one with 100,000 had reached 515 MiB when it was
+ * stopped at 6M events; 100,000 is kept for heaps of 1 GiB or more.
  */
 const REMEMBERED_SESSIONS = getHeapStatistics().heap_size_limit >= 2 ** 30 ? 100_000 : 20_000;
 /** Distinct values `intern` keeps before it starts over. */
