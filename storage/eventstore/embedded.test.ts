@@ -247,6 +247,30 @@ test('a store of the same file in another thread of the process hears of each co
   }
 });
 
+test('a live consumer busy when another connection commits gets the event once it asks again', async () => {
+  // An hour's poll: only the consumer's own look at the head can find the second event.
+  const watcher = openEmbeddedEventStore({ file, crossProcessPollMs: 3_600_000 });
+  try {
+    const subscription = watcher.subscribeToAll({ filter: { streamPrefixes: ['busy-remote-'] } });
+    const iterator = subscription[Symbol.asyncIterator]();
+    assert.is(((await iterator.next()).value as SubscriptionMessage).type, 'caughtUp');
+    const first = newEvent();
+    const pending = iterator.next();
+    await store.append('busy-remote-1', [first]);
+    assert.is(((await guard(pending, 'the first event')).value as { event: RecordedEvent }).event.id, first.id);
+    // The consumer is busy: the commit message finds no one waiting, and the poll is not
+    // running. Once the consumer asks again, the head in the file must tell it.
+    const second = newEvent();
+    await store.append('busy-remote-1', [second]);
+    await new Promise((resolve) => setImmediate(resolve)); // the commit message is handled before the consumer asks
+    const next = await guard(iterator.next(), 'the event committed by the other connection while the consumer was busy');
+    assert.is((next.value as { event: RecordedEvent }).event.id, second.id);
+    await subscription.close();
+  } finally {
+    await watcher.close();
+  }
+});
+
 test('a consumer busy between messages misses no commit made meanwhile', async () => {
   const subscription = store.subscribeToAll({ filter: { streamPrefixes: ['slow-'] } });
   const iterator = subscription[Symbol.asyncIterator]();

@@ -358,10 +358,18 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   }
 
   /** Calls `wake` once at the next commit (ours, or another process's noticed by the poll) or on close. */
-  function waitForCommit(wake: () => void, sleeper?: Sleeper): void {
+  /** The file's change counter as this connection sees it: it moves when another connection commits. */
+  const currentDataVersion = (): number => Number(db.pragma('data_version', { simple: true }));
+
+  /**
+   * @param since the data_version read before the caller last looked at the head: the
+   * poll, if this starts it, counts from there, so a commit by another connection after
+   * that look is not folded into its baseline and missed.
+   */
+  function waitForCommit(wake: () => void, sleeper?: Sleeper, since?: number): void {
     waiters.set(wake, sleeper);
     if (!poll) {
-      dataVersion = Number(db.pragma('data_version', { simple: true }));
+      dataVersion = since ?? currentDataVersion();
       // Not unref'd: a process whose only work is a live subscription (a projection
       // worker fed by collectors in other processes) must keep running.
       poll = setInterval(pollOtherProcesses, pollMs);
@@ -375,7 +383,7 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
       return;
     }
     // data_version changes only when another connection commits to the file.
-    const version = Number(db.pragma('data_version', { simple: true }));
+    const version = currentDataVersion();
     if (version !== dataVersion) {
       dataVersion = version;
       lastAssigned = Math.max(lastAssigned, sql.lastAssigned.get() ?? 0);
@@ -484,11 +492,15 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
             yield { type: 'caughtUp', position: after > 0 ? encodePosition(after) : undefined };
             continue;
           }
-          // Live: commits may have landed while we yielded; otherwise sleep until the next one.
+          // Live: commits may have landed while we yielded, ours (lastAssigned) or another
+          // connection's (the head in the file); otherwise sleep until the next one. The
+          // version is read before the head, so a commit between the two still wakes us.
+          const since = currentDataVersion();
+          lastAssigned = Math.max(lastAssigned, sql.lastAssigned.get() ?? 0);
           if (lastAssigned > after) continue;
           await new Promise<void>((resolve) => {
             wake = resolve;
-            waitForCommit(resolve, sleeper);
+            waitForCommit(resolve, sleeper, since);
           });
           wake = undefined;
         }
