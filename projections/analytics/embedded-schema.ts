@@ -4,6 +4,8 @@
 // - daily(property, dimension, day, value, <base metrics>): the rollups; dimension ''
 //   holds the property's totals. Keyed so a report reads one contiguous key range:
 //   O(days × values) rows for a date range.
+//   Indexed by (property, dimension, day, pageviews | hits) and (property, dimension,
+//   value, day) for the first page of a high-cardinality report (top-values-embedded.ts).
 // - daily_custom(property, dimension, day, value, metric, amount): cm<N> per rollup.
 // - hourly(property, hour, <base metrics>): the totals per local hour (today views).
 // - sessions(property, day, id, client, hour, started_at, <session dimensions>,
@@ -60,12 +62,26 @@ const dimensionColumns = SESSION_DIMENSIONS.map((d) => `${q(d)} TEXT NOT NULL`).
 export const totalColumn = (metric: BaseMetric): string => `total_${metric}`;
 const totalColumns = BASE_METRICS.map((m) => `${q(totalColumn(m))} INTEGER NOT NULL`).join(', ');
 
+/** The daily columns with an index (property, dimension, day, column): each day's values in descending order. */
+export const BOUND_COLUMNS = ['pageviews', 'hits'] as const;
+export type BoundColumn = (typeof BOUND_COLUMNS)[number];
+export const boundIndexName = (daily: string, column: BoundColumn): string => `${daily}_by_${column}`;
+/** (property, dimension, value, day): a range's distinct values counted in index order; one value's days. */
+export const valueIndexName = (daily: string): string => `${daily}_by_value`;
+/** The indexes a table has (a serving version from before v5 has none of these). */
+export const indexesOf = (db: Database.Database, table: string): Set<string> => new Set(db.prepare('SELECT name FROM pragma_index_list(?)').pluck().all(table) as string[]);
+
 export function createTables(db: Database.Database, t: AnalyticsTables): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS ${q(t.daily)} (
       property TEXT NOT NULL, dimension TEXT NOT NULL, day TEXT NOT NULL, value TEXT NOT NULL, ${metricColumns},
       PRIMARY KEY (property, dimension, day, value)
     ) WITHOUT ROWID;
+    -- A report's first page without grouping every value (top-values-embedded.ts): each
+    -- day's values by a bound metric, and one value's days; the range's distinct values are
+    -- counted in value order, without a temporary b-tree.
+    ${BOUND_COLUMNS.map((c) => `CREATE INDEX IF NOT EXISTS ${q(boundIndexName(t.daily, c))} ON ${q(t.daily)} (property, dimension, day, ${q(c)});`).join('\n    ')}
+    CREATE INDEX IF NOT EXISTS ${q(valueIndexName(t.daily))} ON ${q(t.daily)} (property, dimension, value, day);
     CREATE TABLE IF NOT EXISTS ${q(t.dailyCustom)} (
       property TEXT NOT NULL, dimension TEXT NOT NULL, day TEXT NOT NULL, value TEXT NOT NULL, metric TEXT NOT NULL, amount INTEGER NOT NULL,
       PRIMARY KEY (property, dimension, day, value, metric)

@@ -7,7 +7,8 @@ import type Database from 'better-sqlite3';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import { isHitDimension, isSessionDimension } from './dimensions.ts';
 import { USER_VALUE_DIMENSIONS } from './embedded-user-values.ts';
-import { columnsOf, q, tablesOf } from './embedded-schema.ts';
+import { boundIndexName, columnsOf, indexesOf, q, tablesOf, valueIndexName } from './embedded-schema.ts';
+import { boundFor, daysOf, DEFAULT_DEPTHS, topValuesByThreshold } from './top-values-embedded.ts';
 import { BASE_METRICS, storedPerReportUnit } from './metrics.ts';
 import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
 import { sessionDimensionsOf } from './model.ts';
@@ -46,7 +47,12 @@ function sortKeySql(key: Exclude<SortKey, { users: true }>): string {
   return key.percent ? `(100 * ${quotient})` : quotient;
 }
 
-export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string, version: number): AnalyticsReadSource {
+export interface EmbeddedReadSourceOptions {
+  /** Per-day list depths of the threshold algorithm (top-values-embedded.ts); [] turns it off. */
+  thresholdDepths?: readonly number[];
+}
+
+export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string, version: number, options: EmbeddedReadSourceOptions = {}): AnalyticsReadSource {
   const db = store.queryDb;
   const t = tablesOf(name, version);
   const statements = new Map<string, Database.Statement>();
@@ -64,6 +70,10 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
   const sessionColumns = sessionTableLayout(db, t.sessions).columnList;
   const realtimeColumns = columnsOf(db, t.realtime);
   const realtimePageviews = realtimeColumns.size === 0 || realtimeColumns.has('pageviews') ? 'pageviews' : '0';
+  // Versions before v5 have neither: their reports group every value of the range.
+  const dailyIndexes = indexesOf(db, t.daily);
+  const hasValueIndex = dailyIndexes.has(valueIndexName(t.daily));
+  const depths = options.thresholdDepths ?? DEFAULT_DEPTHS;
 
   /** (client, value) pairs of the sessions in range for a dimension, as a SQL subquery. */
   const pairsOf = (dimension: string): string => {
@@ -92,6 +102,22 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
       from,
       to,
       ...selection.params,
+      from,
+    )) {
+      out.set(String(row[0]), Number(row[1]));
+    }
+    return out;
+  };
+  /** usersPerValue for a few values: one index probe per day and value. */
+  const usersOfValues = (property: string, dimension: string, from: string, to: string, values: readonly string[]): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const row of rows(
+      `SELECT u.value, SUM(u.clients) FROM json_each(?) d CROSS JOIN json_each(?) k CROSS JOIN ${q(t.userValues)} u
+       ON u.property = ? AND u.dimension = ? AND u.day = d.value AND u.value = k.value AND u.prev_day < ? GROUP BY u.value`,
+      JSON.stringify(daysOf(from, to)),
+      JSON.stringify(values),
+      property,
+      dimension,
       from,
     )) {
       out.set(String(row[0]), Number(row[1]));
@@ -131,6 +157,8 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
 
     async rollupPage(request) {
       const range = `FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?`;
+      // The same rows read in value order (v5 on), for a few values' sums and the count of distinct values.
+      const rangeByValue = hasValueIndex ? `FROM ${q(t.daily)} INDEXED BY ${q(valueIndexName(t.daily))} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?` : undefined;
       const params = [request.property, request.dimension, request.from, request.to];
       const selection = selectionSql(request.values === undefined ? undefined : { list: request.values });
       // Ordered and cut in SQL, summing only what the sort reads (users: from user_values, as
@@ -139,19 +167,36 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
       // astral characters and U+E000..U+FFFF.
       const key = request.sortKey;
       const order = `ORDER BY sort_key ${request.direction === 'asc' ? 'ASC' : 'DESC'}, value ASC LIMIT ? OFFSET ?`;
-      let keyed: Row[];
-      if ('users' in key) {
-        if (!USER_VALUE_DIMENSIONS.includes(request.dimension)) return undefined;
-        keyed = rows(
-          `SELECT value, SUM(clients) AS sort_key FROM ${q(t.userValues)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?${selection.sql} AND prev_day < ? GROUP BY value ${order}`,
-          ...params,
-          ...selection.params,
-          request.from,
-          request.limit,
-          request.offset,
-        );
-      } else {
-        keyed = rows(`SELECT value, ${sortKeySql(key)} AS sort_key ${range}${selection.sql} GROUP BY value ${order}`, ...params, ...selection.params, request.limit, request.offset);
+      let keyed: Row[] | undefined;
+      const bound = request.direction === 'desc' && request.values === undefined && rangeByValue !== undefined ? boundFor(request.dimension, key) : undefined;
+      if (bound !== undefined && rangeByValue !== undefined && dailyIndexes.has(boundIndexName(t.daily, bound)) && (!('users' in key) || USER_VALUE_DIMENSIONS.includes(request.dimension))) {
+        const score =
+          'users' in key
+            ? (values: readonly string[]) => usersOfValues(request.property, request.dimension, request.from, request.to, values)
+            : (values: readonly string[]) =>
+                new Map(
+                  rows(`SELECT value, ${sortKeySql(key)} ${rangeByValue} AND value IN (SELECT value FROM json_each(?)) GROUP BY value`, ...params, JSON.stringify(values)).map((row) => [
+                    String(row[0]),
+                    Number(row[1]),
+                  ]),
+                );
+        const top = topValuesByThreshold(db, t.daily, { property: request.property, dimension: request.dimension, days: daysOf(request.from, request.to), bound, count: request.offset + request.limit, score }, depths);
+        if (top !== undefined) keyed = top.rows.slice(request.offset);
+      }
+      if (keyed === undefined) {
+        if ('users' in key) {
+          if (!USER_VALUE_DIMENSIONS.includes(request.dimension)) return undefined;
+          keyed = rows(
+            `SELECT value, SUM(clients) AS sort_key FROM ${q(t.userValues)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?${selection.sql} AND prev_day < ? GROUP BY value ${order}`,
+            ...params,
+            ...selection.params,
+            request.from,
+            request.limit,
+            request.offset,
+          );
+        } else {
+          keyed = rows(`SELECT value, ${sortKeySql(key)} AS sort_key ${range}${selection.sql} GROUP BY value ${order}`, ...params, ...selection.params, request.limit, request.offset);
+        }
       }
       const positions = [...new Set(request.wanted)].sort((a, b) => a - b);
       const sumList = positions.length === 0 ? '0' : positions.map((i) => `SUM(${q(BASE_METRICS[i]!)})`).join(', ');
@@ -162,11 +207,13 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
       };
       const byValue = new Map<string, number[]>();
       if (keyed.length > 0) {
-        for (const row of rows(`SELECT value, ${sumList} ${range} AND value IN (SELECT value FROM json_each(?)) GROUP BY value`, ...params, JSON.stringify(keyed.map((row) => row[0]))))
+        for (const row of rows(`SELECT value, ${sumList} ${rangeByValue ?? range} AND value IN (SELECT value FROM json_each(?)) GROUP BY value`, ...params, JSON.stringify(keyed.map((row) => row[0]))))
           byValue.set(String(row[0]), spread(row, 1));
       }
-      const [whole] = rows(`SELECT COUNT(DISTINCT value), ${sumList} ${range}`, ...params);
-      const [counted] = selection.sql === '' ? [whole] : rows(`SELECT COUNT(DISTINCT value) ${range}${selection.sql}`, ...params, ...selection.params);
+      // The distinct values in value order from their index (no temporary b-tree), the totals from the rows.
+      const [whole] = rangeByValue === undefined ? rows(`SELECT COUNT(DISTINCT value), ${sumList} ${range}`, ...params) : rows(`SELECT 0, ${sumList} ${range}`, ...params);
+      const [counted] =
+        selection.sql === '' && rangeByValue === undefined ? [whole] : rows(`SELECT COUNT(DISTINCT value) ${rangeByValue ?? range}${selection.sql}`, ...params, ...selection.params);
       return {
         rows: keyed.map((row) => ({ value: String(row[0]), metrics: byValue.get(String(row[0])) ?? spread([], 0), nonzero: true })),
         rowCount: Number(counted?.[0] ?? 0),
