@@ -318,6 +318,21 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
   const SESSION_SORT_SQL = sessionSortSql(totalSql);
   const range = 'property = ? AND day BETWEEN ? AND ?';
 
+  /**
+   * How to read a range's sessions: through the (property, day, id) index, a row lookup
+   * each, or in table order, skipping the other days. The lookups cost about twice a row
+   * read in order (1.0 against 0.47 s for 1M sessions), so a range holding most of the
+   * table (a 30-day report over a few months of data) reads it in order. The range's
+   * sessions come from the daily totals, the table's rows from its last rowid: estimates
+   * enough for the choice.
+   */
+  const scanOf = (request: { property: string; from: string; to: string }): string => {
+    const [inRange] = rows(`SELECT SUM(sessions) FROM ${q(t.daily)} WHERE property = ? AND dimension = '' AND day BETWEEN ? AND ?`, [request.property, request.from, request.to]);
+    const [last] = rows(`SELECT MAX(rowid) FROM ${sessions}`, []);
+    const share = Number(inRange?.[0] ?? 0) / Math.max(1, Number(last?.[0] ?? 0));
+    return share >= 0.4 ? `${sessions} NOT INDEXED` : sessions;
+  };
+
   /** WHERE clause and parameters of a session scan. */
   const whereOf = (request: SessionScanRequest, extra: string[] = []): SqlParts => {
     const params: unknown[] = [request.property, request.from, request.to];
@@ -367,7 +382,7 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       const none = (n: number): string[] => Array.from({ length: n }, () => 'NULL');
       const group = dims.length === 0 ? '' : ` GROUP BY ${dims.join(', ')}`;
       const found = rows(
-        `WITH s AS MATERIALIZED (SELECT ${columns.join(', ')} FROM ${sessions} WHERE ${where.sql})
+        `WITH s AS MATERIALIZED (SELECT ${columns.join(', ')} FROM ${scanOf(request)} WHERE ${where.sql})
          SELECT ${['0', ...dims, 'COUNT(DISTINCT client)', ...sums].join(', ')} FROM s${group}
          UNION ALL SELECT ${['1', ...none(dims.length), 'COUNT(DISTINCT client)', ...none(sums.length)].join(', ')} FROM s`,
         where.params,

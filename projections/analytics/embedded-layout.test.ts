@@ -1,7 +1,8 @@
 // The read API serves the previous version of the analytics read model while a new one
 // builds beside it (blue/green), so the embedded sources must read the tables of a
-// version from before v3 (session totals only in the JSON) and v4 (realtime rows without
-// page views). The old layout is made here from a current one by SQL, as v2 stored it.
+// version from before v3 (session totals only in the JSON), v4 (realtime rows without
+// page views), v5 (daily rollups without the indexes of the threshold algorithm) and v6
+// (without each dimension's daily totals). The old layout is made here from a current one by SQL, as v2 stored it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { silentLogger } from '../../platform/logger.ts';
 import { openEmbeddedReadStore } from '../../storage/readstore/embedded.ts';
 import { createEmbeddedAdhocSource } from './adhoc-embedded.ts';
-import { createTables, q, tablesOf, totalColumn } from './embedded-schema.ts';
+import { BOUND_COLUMNS, boundIndexName, createTables, q, tablesOf, totalColumn, valueIndexName } from './embedded-schema.ts';
 import { createAnalyticsProjection } from './index.ts';
 import { BASE_METRICS } from './metrics.ts';
 import { createAnalyticsQueries, METRIC_NAMES } from './queries.ts';
@@ -37,7 +38,9 @@ test('a version whose sessions keep their totals in the JSON and whose realtime 
     createTables(db, old);
     for (const key of ['daily', 'dailyCustom', 'hourly', 'userDays', 'userValues', 'properties'] as const) db.exec(`INSERT INTO ${q(old[key])} SELECT * FROM ${q(now[key])}`);
     const kept = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(now.sessions) as string[]).filter((c) => !c.startsWith('total_') && c !== 'doc');
-    db.exec(`DROP TABLE ${q(old.sessions)}; DROP TABLE ${q(old.realtime)}`);
+    db.exec(`DROP TABLE ${q(old.sessions)}; DROP TABLE ${q(old.realtime)}; DROP TABLE ${q(old.dailyTotals)}`);
+    // Before v5 the daily rollups had only their key: reports group every value.
+    for (const index of [...BOUND_COLUMNS.map((c) => boundIndexName(old.daily, c)), valueIndexName(old.daily)]) db.exec(`DROP INDEX ${q(index)}`);
     db.exec(`CREATE TABLE ${q(old.sessions)} (${kept.map((c) => `${q(c)} ${c === 'started_at' ? 'INTEGER' : 'TEXT'} NOT NULL`).join(', ')}, doc TEXT NOT NULL)`);
     const totals = `json_array(${BASE_METRICS.map((m) => q(totalColumn(m))).join(', ')})`;
     db.exec(`INSERT INTO ${q(old.sessions)} SELECT ${kept.map(q).join(', ')}, json_set(doc, '$.totals', json(${totals})) FROM ${q(now.sessions)}`);
@@ -49,6 +52,11 @@ test('a version whose sessions keep their totals in the JSON and whose realtime 
     for (const dimension of [undefined, 'channel', 'pagePath', 'landingPage', 'country']) {
       const request = { ...range, ...(dimension === undefined ? {} : { dimension }), metrics: [...METRIC_NAMES] };
       assert.equal(await previous.report(request), await current.report(request), `report by ${dimension ?? '(nothing)'}`);
+    }
+    // First pages the current layout proves by the threshold algorithm.
+    for (const [dimension, metric] of [['pagePath', 'pageviews'], ['landingPage', 'users'], ['source', 'sessions']] as const) {
+      const request = { ...range, dimension, metrics: [metric, 'bounceRate', 'users'], orderBy: { metric, direction: 'desc' as const }, limit: 2 };
+      assert.equal(await previous.report(request), await current.report(request), `first page of ${dimension} by ${metric}`);
     }
     const sessions = await current.sessions({ ...range, limit: 1000 });
     assert.ok(sessions.length >= 12 && sessions.every((s) => (s.metrics['hits'] ?? 0) > 0), 'sessions with their totals');

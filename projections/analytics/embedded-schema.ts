@@ -6,6 +6,8 @@
 //   O(days × values) rows for a date range.
 //   Indexed by (property, dimension, day, pageviews | hits) and (property, dimension,
 //   value, day) for the first page of a high-cardinality report (top-values-embedded.ts).
+// - daily_totals(property, dimension, day, <base metrics>): Σ of a dimension's daily rows
+//   (v6 on), so a report's totals read one row per day, not every value.
 // - daily_custom(property, dimension, day, value, metric, amount): cm<N> per rollup.
 // - hourly(property, hour, <base metrics>): the totals per local hour (today views).
 // - sessions(property, day, id, client, hour, started_at, <session dimensions>,
@@ -28,6 +30,7 @@ import { BASE_METRICS, type BaseMetric } from './metrics.ts';
 export interface AnalyticsTables {
   daily: string;
   dailyCustom: string;
+  dailyTotals: string;
   hourly: string;
   sessions: string;
   userDays: string;
@@ -41,6 +44,7 @@ export const tablesOf = (name: string, version: number): AnalyticsTables => {
   return {
     daily: `${prefix}daily`,
     dailyCustom: `${prefix}daily_custom`,
+    dailyTotals: `${prefix}daily_totals`,
     hourly: `${prefix}hourly`,
     sessions: `${prefix}sessions`,
     userDays: `${prefix}user_days`,
@@ -82,6 +86,10 @@ export function createTables(db: Database.Database, t: AnalyticsTables): void {
     -- counted in value order, without a temporary b-tree.
     ${BOUND_COLUMNS.map((c) => `CREATE INDEX IF NOT EXISTS ${q(boundIndexName(t.daily, c))} ON ${q(t.daily)} (property, dimension, day, ${q(c)});`).join('\n    ')}
     CREATE INDEX IF NOT EXISTS ${q(valueIndexName(t.daily))} ON ${q(t.daily)} (property, dimension, value, day);
+    CREATE TABLE IF NOT EXISTS ${q(t.dailyTotals)} (
+      property TEXT NOT NULL, dimension TEXT NOT NULL, day TEXT NOT NULL, ${metricColumns},
+      PRIMARY KEY (property, dimension, day)
+    ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${q(t.dailyCustom)} (
       property TEXT NOT NULL, dimension TEXT NOT NULL, day TEXT NOT NULL, value TEXT NOT NULL, metric TEXT NOT NULL, amount INTEGER NOT NULL,
       PRIMARY KEY (property, dimension, day, value, metric)

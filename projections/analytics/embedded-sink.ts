@@ -68,6 +68,10 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       `INSERT INTO ${q(t.daily)} (property, day, dimension, value, ${metricNames}) VALUES (?, ?, ?, ?, ${metricParams})
        ON CONFLICT (property, dimension, day, value) DO UPDATE SET ${metricAdds}`,
     ),
+    upsertDimensionTotal: db.prepare(
+      `INSERT INTO ${q(t.dailyTotals)} (property, day, dimension, ${metricNames}) VALUES (?, ?, ?, ${metricParams})
+       ON CONFLICT (property, dimension, day) DO UPDATE SET ${metricAdds}`,
+    ),
     upsertCustom: db.prepare(
       `INSERT INTO ${q(t.dailyCustom)} (property, day, dimension, value, metric, amount) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (property, dimension, day, value, metric) DO UPDATE SET amount = amount + excluded.amount`,
@@ -180,10 +184,18 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
 
   /** Adds the rollup increments; with `prune`, a row they leave all zero is deleted. */
   const writeRollups = (accumulator: BatchAccumulator, prune: boolean): void => {
+    // Each dimension's Σ per day takes the same increments as its rows (a report's totals).
+    const dimensionTotals = new Map<string, RollupRow>();
     for (const row of accumulator.dailyRows()) {
       writeDaily(row);
       if (prune && row.custom !== undefined) sql.deleteZeroCustom.run(row.property, row.dimension, row.period, row.value);
+      if (row.dimension === '' || isZero(row.metrics)) continue;
+      const key = `${row.property}\u0001${row.dimension}\u0001${row.period}`;
+      const total = dimensionTotals.get(key);
+      if (total === undefined) dimensionTotals.set(key, { ...row, value: '', metrics: [...row.metrics], custom: undefined });
+      else for (let i = 0; i < total.metrics.length; i++) total.metrics[i] = total.metrics[i]! + row.metrics[i]!;
     }
+    for (const row of dimensionTotals.values()) sql.upsertDimensionTotal.run(row.property, row.period, row.dimension, ...row.metrics);
     for (const row of accumulator.hourlyRows.values()) {
       if (!isZero(row.metrics)) sql.upsertHourly.run(row.property, row.period, ...row.metrics);
       if (prune) sql.deleteZeroHourly.run(row.property, row.period);

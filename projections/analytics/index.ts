@@ -16,8 +16,9 @@ const EXTRACT_MODULE = new URL(`./extract${import.meta.url.endsWith('.ts') ? '.t
  * 3: the embedded sessions table holds each session's totals as columns.
  * 4: realtime rows count the client's page views in the minute.
  * 5: the embedded daily rollups are indexed for a report's first page by the threshold algorithm.
+ * 6: the embedded store keeps each dimension's daily totals (a report's totals without reading every value).
  */
-export const ANALYTICS_PROJECTION_VERSION = 5;
+export const ANALYTICS_PROJECTION_VERSION = 6;
 
 export interface AnalyticsProjectionOptions {
   /** Wall clock for realtime (which facts are recent enough to keep). Default Date.now. */

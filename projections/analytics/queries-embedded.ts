@@ -73,6 +73,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
   // Versions before v5 have neither: their reports group every value of the range.
   const dailyIndexes = indexesOf(db, t.daily);
   const hasValueIndex = dailyIndexes.has(valueIndexName(t.daily));
+  const hasDimensionTotals = columnsOf(db, t.dailyTotals).size > 0;
   const depths = options.thresholdDepths ?? DEFAULT_DEPTHS;
 
   /** (client, value) pairs of the sessions in range for a dimension, as a SQL subquery. */
@@ -210,8 +211,10 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
         for (const row of rows(`SELECT value, ${sumList} ${rangeByValue ?? range} AND value IN (SELECT value FROM json_each(?)) GROUP BY value`, ...params, JSON.stringify(keyed.map((row) => row[0]))))
           byValue.set(String(row[0]), spread(row, 1));
       }
-      // The distinct values in value order from their index (no temporary b-tree), the totals from the rows.
-      const [whole] = rangeByValue === undefined ? rows(`SELECT COUNT(DISTINCT value), ${sumList} ${range}`, ...params) : rows(`SELECT 0, ${sumList} ${range}`, ...params);
+      // The distinct values in value order from their index (no temporary b-tree), the totals
+      // from the dimension's daily sums (v6 on; before, from every row).
+      const totalsFrom = hasDimensionTotals ? `FROM ${q(t.dailyTotals)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?` : range;
+      const [whole] = rangeByValue === undefined ? rows(`SELECT COUNT(DISTINCT value), ${sumList} ${range}`, ...params) : rows(`SELECT 0, ${sumList} ${totalsFrom}`, ...params);
       const [counted] =
         selection.sql === '' && rangeByValue === undefined ? [whole] : rows(`SELECT COUNT(DISTINCT value) ${rangeByValue ?? range}${selection.sql}`, ...params, ...selection.params);
       return {
