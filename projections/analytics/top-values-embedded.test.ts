@@ -88,8 +88,15 @@ test('a flat tail below the page: the threshold cannot prove it, and the answer 
   // Eight big values, then thousands of values of one or two views a day: the 10th value
   // scores about as much as anything unseen may.
   fill(db, DAYS, 2_000, (v) => (v < 8 ? 500 : 1.5), 2);
-  const top = topValuesByThreshold(db, t.daily, { property: P, dimension: DIM, days: DAYS, bound: 'pageviews', count: 10, score: scoreOf(db, DAYS[0]!, DAYS[29]!) });
+  let scored = 0;
+  const score = (values: readonly string[]) => {
+    scored++;
+    return scoreOf(db, DAYS[0]!, DAYS[29]!)(values);
+  };
+  const top = topValuesByThreshold(db, t.daily, { property: P, dimension: DIM, days: DAYS, bound: 'pageviews', count: 10, score });
   assert.is(top, undefined);
+  // The 10th value scores no more than the 30 days of full lists: no deeper list is read.
+  assert.is(scored, 1);
   // The page of 8 is provable.
   const eight = topValuesByThreshold(db, t.daily, { property: P, dimension: DIM, days: DAYS, bound: 'pageviews', count: 8, score: scoreOf(db, DAYS[0]!, DAYS[29]!) });
   assert.equal(eight?.rows, grouped(db, DAYS[0]!, DAYS[29]!, 8));

@@ -77,16 +77,16 @@ export function topValuesByThreshold(db: Database.Database, daily: string, reque
     if (depth * days.length > MAX_LIST_ROWS) return undefined;
     // Upper bound of each seen value: its bound where seen, the day's last bound elsewhere.
     const seen = new Map<string, number>();
-    const lastOf: number[] = [];
     let threshold = 0;
-    days.forEach((day, i) => {
+    let fullLists = 0;
+    for (const day of days) {
       const rows = list.all(request.property, request.dimension, day, depth);
       // A list shorter than the depth holds every value of the day: the others have nothing.
       const last = rows.length < depth ? 0 : Math.max(0, Number(rows[rows.length - 1]![1]));
-      lastOf[i] = last;
+      if (rows.length === depth) fullLists++;
       threshold += last;
       for (const [value, bound] of rows) seen.set(value, (seen.get(value) ?? 0) + Number(bound) - last);
-    });
+    }
     const candidates = [...seen].map(([value, extra]) => [value, threshold + extra] as [string, number]).sort((a, b) => b[1] - a[1]);
     // Exact scores, best upper bounds first, until no remaining candidate can reach the page.
     const best: [string, number][] = [];
@@ -110,6 +110,10 @@ export function topValuesByThreshold(db: Database.Database, daily: string, reque
     // A full page, strictly above anything unseen. (Fewer positive scores than the page:
     // its tail is values scoring 0, ordered by value, which only the grouping lists.)
     if (best.length === count && best[count - 1]![1] > threshold) return { rows: best, depth };
+    // A deeper list still ends on a value with a bound of at least 1 on each day that has
+    // more values: when the page's last score is no more than that many days, a flat tail
+    // (referral paths seen once or twice a day) cannot be outscored; the grouping answers.
+    if (best.length === count && best[count - 1]![1] <= fullLists) return undefined;
   }
   return undefined;
 }
