@@ -8,7 +8,8 @@ import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import { isHitDimension, isSessionDimension } from './dimensions.ts';
 import { USER_VALUE_DIMENSIONS } from './embedded-user-values.ts';
 import { boundIndexName, columnsOf, indexesOf, q, tablesOf, valueIndexName } from './embedded-schema.ts';
-import { boundFor, daysOf, DEFAULT_DEPTHS, topValuesByThreshold } from './top-values-embedded.ts';
+import { boundFor, DEFAULT_DEPTHS, topValuesByThreshold } from './top-values-embedded.ts';
+import { daysBetween } from './local-time.ts';
 import { BASE_METRICS, storedPerReportUnit } from './metrics.ts';
 import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
 import { sessionDimensionsOf } from './model.ts';
@@ -115,7 +116,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
     for (const row of rows(
       `SELECT u.value, SUM(u.clients) FROM json_each(?) d CROSS JOIN json_each(?) k CROSS JOIN ${q(t.userValues)} u
        ON u.property = ? AND u.dimension = ? AND u.day = d.value AND u.value = k.value AND u.prev_day < ? GROUP BY u.value`,
-      JSON.stringify(daysOf(from, to)),
+      JSON.stringify(daysBetween(from, to)),
       JSON.stringify(values),
       property,
       dimension,
@@ -181,7 +182,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
                     Number(row[1]),
                   ]),
                 );
-        const top = topValuesByThreshold(db, t.daily, { property: request.property, dimension: request.dimension, days: daysOf(request.from, request.to), bound, count: request.offset + request.limit, score }, depths);
+        const top = topValuesByThreshold(db, t.daily, { property: request.property, dimension: request.dimension, days: daysBetween(request.from, request.to), bound, count: request.offset + request.limit, score }, depths);
         if (top !== undefined) keyed = top.rows.slice(request.offset);
       }
       if (keyed === undefined) {

@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
 import { createTables, q, tablesOf } from './embedded-schema.ts';
-import { daysOf, topValuesByThreshold } from './top-values-embedded.ts';
+import { daysBetween } from './local-time.ts';
+import { topValuesByThreshold } from './top-values-embedded.ts';
 
 const P = 'UA-1-1';
 const DIM = 'pagePath';
@@ -60,7 +61,7 @@ const scoreOf = (db: Database.Database, from: string, to: string) => (values: re
       .all(P, DIM, from, to, JSON.stringify(values)) as [string, number][],
   );
 
-const DAYS = daysOf('2024-05-01', '2024-05-30');
+const DAYS = daysBetween('2024-05-01', '2024-05-30');
 
 test('a skewed distribution: the page is proven (at the first depth for short pages) and equals the grouping, for every page size and sub-range', () => {
   const db = open();
@@ -73,7 +74,7 @@ test('a skewed distribution: the page is proven (at the first depth for short pa
     ['2024-05-20', '2024-05-20'],
   ] as const) {
     for (const count of [1, 10, 20, 50]) {
-      const days = daysOf(from, to);
+      const days = daysBetween(from, to);
       const top = topValuesByThreshold(db, t.daily, { property: P, dimension: DIM, days, bound: 'pageviews', count, score: scoreOf(db, from, to) });
       assert.ok(top !== undefined, `${from}..${to} top ${count} proven`);
       // A page longer than a day's list needs the deeper list when the range is one day.
@@ -114,7 +115,7 @@ test('a deeper list proves what the first could not, and random distributions al
     const from = DAYS[Math.floor(next() * 10)]!;
     const to = DAYS[20 + Math.floor(next() * 10)]!;
     const count = 1 + Math.floor(next() * 40);
-    const top = topValuesByThreshold(db, t.daily, { property: P, dimension: DIM, days: daysOf(from, to), bound: 'pageviews', count, score: scoreOf(db, from, to) }, [4, 32, 256]);
+    const top = topValuesByThreshold(db, t.daily, { property: P, dimension: DIM, days: daysBetween(from, to), bound: 'pageviews', count, score: scoreOf(db, from, to) }, [4, 32, 256]);
     if (top === undefined) continue;
     proven++;
     if (top.depth > 4) deep++;

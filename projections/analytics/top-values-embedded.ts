@@ -117,11 +117,3 @@ export function topValuesByThreshold(db: Database.Database, daily: string, reque
   }
   return undefined;
 }
-
-/** Every day from `from` to `to`, both included ('YYYY-MM-DD'). */
-export function daysOf(from: string, to: string): string[] {
-  const out: string[] = [];
-  const end = Date.parse(`${to}T00:00:00Z`);
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= end && out.length <= 3_700; t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
-  return out;
-}
