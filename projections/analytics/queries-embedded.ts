@@ -5,6 +5,7 @@
 // cd<N> from the session documents.
 import type Database from 'better-sqlite3';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
+import { readSnapshot } from '../../storage/readstore/embedded.ts';
 import { isHitDimension, isSessionDimension } from './dimensions.ts';
 import { USER_VALUE_DIMENSIONS } from './embedded-user-values.ts';
 import { boundIndexName, columnsOf, indexesOf, q, tablesOf, valueIndexName } from './embedded-schema.ts';
@@ -13,7 +14,7 @@ import { daysBetween } from './local-time.ts';
 import { BASE_METRICS, storedPerReportUnit } from './metrics.ts';
 import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
 import { sessionDimensionsOf } from './model.ts';
-import type { AnalyticsReadSource, RealtimeActivity, SortKey, ValueMetrics } from './queries.ts';
+import type { AnalyticsReadSource, RealtimeActivity, RollupPage, RollupPageRequest, SortKey, ValueMetrics } from './queries.ts';
 
 type Row = unknown[];
 
@@ -128,6 +129,77 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
   };
   const totalUsers = (property: string, from: string, to: string): number => usersPerValue(property, '', from, to).get('') ?? 0;
 
+  /** One page of a rollup report (see `AnalyticsReadSource.rollupPage`), read in the caller's snapshot. */
+  const rollupPageNow = (request: RollupPageRequest): RollupPage | undefined => {
+    const range = `FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?`;
+    // The same rows read in value order (v5 on), for a few values' sums and the count of distinct values.
+    const rangeByValue = hasValueIndex ? `FROM ${q(t.daily)} INDEXED BY ${q(valueIndexName(t.daily))} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?` : undefined;
+    const params = [request.property, request.dimension, request.from, request.to];
+    const selection = selectionSql(request.values === undefined ? undefined : { list: request.values });
+    // Ordered and cut in SQL, summing only what the sort reads (users: from user_values, as
+    // `users` counts them); then the page's values alone are summed in full. Ties by value:
+    // SQLite's BINARY order is UTF-8 byte order, which is JS code-unit order except between
+    // astral characters and U+E000..U+FFFF.
+    const key = request.sortKey;
+    const order = `ORDER BY sort_key ${request.direction === 'asc' ? 'ASC' : 'DESC'}, value ASC LIMIT ? OFFSET ?`;
+    let keyed: Row[] | undefined;
+    const bound = request.direction === 'desc' && request.values === undefined && rangeByValue !== undefined ? boundFor(request.dimension, key) : undefined;
+    if (bound !== undefined && rangeByValue !== undefined && dailyIndexes.has(boundIndexName(t.daily, bound)) && (!('users' in key) || USER_VALUE_DIMENSIONS.includes(request.dimension))) {
+      const score =
+        'users' in key
+          ? (values: readonly string[]) => usersOfValues(request.property, request.dimension, request.from, request.to, values)
+          : (values: readonly string[]) =>
+              new Map(
+                rows(`SELECT value, ${sortKeySql(key)} ${rangeByValue} AND value IN (SELECT value FROM json_each(?)) GROUP BY value`, ...params, JSON.stringify(values)).map((row) => [
+                  String(row[0]),
+                  Number(row[1]),
+                ]),
+              );
+      const top = topValuesByThreshold(db, t.daily, { property: request.property, dimension: request.dimension, days: daysBetween(request.from, request.to), bound, count: request.offset + request.limit, score }, depths);
+      if (top !== undefined) keyed = top.rows.slice(request.offset);
+    }
+    if (keyed === undefined) {
+      if ('users' in key) {
+        if (!USER_VALUE_DIMENSIONS.includes(request.dimension)) return undefined;
+        keyed = rows(
+          `SELECT value, SUM(clients) AS sort_key FROM ${q(t.userValues)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?${selection.sql} AND prev_day < ? GROUP BY value ${order}`,
+          ...params,
+          ...selection.params,
+          request.from,
+          request.limit,
+          request.offset,
+        );
+      } else {
+        keyed = rows(`SELECT value, ${sortKeySql(key)} AS sort_key ${range}${selection.sql} GROUP BY value ${order}`, ...params, ...selection.params, request.limit, request.offset);
+      }
+    }
+    const positions = [...new Set(request.wanted)].sort((a, b) => a - b);
+    const sumList = positions.length === 0 ? '0' : positions.map((i) => `SUM(${q(BASE_METRICS[i]!)})`).join(', ');
+    const spread = (row: Row, from: number): number[] => {
+      const metrics = new Array<number>(BASE_METRICS.length).fill(0);
+      positions.forEach((i, k) => (metrics[i] = Number(row[from + k] ?? 0)));
+      return metrics;
+    };
+    const byValue = new Map<string, number[]>();
+    if (keyed.length > 0) {
+      for (const row of rows(`SELECT value, ${sumList} ${rangeByValue ?? range} AND value IN (SELECT value FROM json_each(?)) GROUP BY value`, ...params, JSON.stringify(keyed.map((row) => row[0]))))
+        byValue.set(String(row[0]), spread(row, 1));
+    }
+    // The distinct values in value order from their index (no temporary b-tree), the totals
+    // from the dimension's daily sums (v6 on; before, from every row).
+    const totalsFrom = hasDimensionTotals ? `FROM ${q(t.dailyTotals)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?` : range;
+    const [whole] = rangeByValue === undefined ? rows(`SELECT COUNT(DISTINCT value), ${sumList} ${range}`, ...params) : rows(`SELECT 0, ${sumList} ${totalsFrom}`, ...params);
+    const [counted] =
+      selection.sql === '' && rangeByValue === undefined ? [whole] : rows(`SELECT COUNT(DISTINCT value) ${rangeByValue ?? range}${selection.sql}`, ...params, ...selection.params);
+    return {
+      rows: keyed.map((row) => ({ value: String(row[0]), metrics: byValue.get(String(row[0])) ?? spread([], 0), nonzero: true })),
+      rowCount: Number(counted?.[0] ?? 0),
+      ...('users' in key ? { users: { byValue: new Map(keyed.map((row) => [String(row[0]), Number(row[1])])), total: totalUsers(request.property, request.from, request.to) } } : {}),
+      totals: whole === undefined ? spread([], 0) : spread(whole, 1),
+    };
+  
+  };
+
   return {
     async rollups(property, dimension, from, to, wanted) {
       const range = `FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?`;
@@ -158,72 +230,9 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
     },
 
     async rollupPage(request) {
-      const range = `FROM ${q(t.daily)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?`;
-      // The same rows read in value order (v5 on), for a few values' sums and the count of distinct values.
-      const rangeByValue = hasValueIndex ? `FROM ${q(t.daily)} INDEXED BY ${q(valueIndexName(t.daily))} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?` : undefined;
-      const params = [request.property, request.dimension, request.from, request.to];
-      const selection = selectionSql(request.values === undefined ? undefined : { list: request.values });
-      // Ordered and cut in SQL, summing only what the sort reads (users: from user_values, as
-      // `users` counts them); then the page's values alone are summed in full. Ties by value:
-      // SQLite's BINARY order is UTF-8 byte order, which is JS code-unit order except between
-      // astral characters and U+E000..U+FFFF.
-      const key = request.sortKey;
-      const order = `ORDER BY sort_key ${request.direction === 'asc' ? 'ASC' : 'DESC'}, value ASC LIMIT ? OFFSET ?`;
-      let keyed: Row[] | undefined;
-      const bound = request.direction === 'desc' && request.values === undefined && rangeByValue !== undefined ? boundFor(request.dimension, key) : undefined;
-      if (bound !== undefined && rangeByValue !== undefined && dailyIndexes.has(boundIndexName(t.daily, bound)) && (!('users' in key) || USER_VALUE_DIMENSIONS.includes(request.dimension))) {
-        const score =
-          'users' in key
-            ? (values: readonly string[]) => usersOfValues(request.property, request.dimension, request.from, request.to, values)
-            : (values: readonly string[]) =>
-                new Map(
-                  rows(`SELECT value, ${sortKeySql(key)} ${rangeByValue} AND value IN (SELECT value FROM json_each(?)) GROUP BY value`, ...params, JSON.stringify(values)).map((row) => [
-                    String(row[0]),
-                    Number(row[1]),
-                  ]),
-                );
-        const top = topValuesByThreshold(db, t.daily, { property: request.property, dimension: request.dimension, days: daysBetween(request.from, request.to), bound, count: request.offset + request.limit, score }, depths);
-        if (top !== undefined) keyed = top.rows.slice(request.offset);
-      }
-      if (keyed === undefined) {
-        if ('users' in key) {
-          if (!USER_VALUE_DIMENSIONS.includes(request.dimension)) return undefined;
-          keyed = rows(
-            `SELECT value, SUM(clients) AS sort_key FROM ${q(t.userValues)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?${selection.sql} AND prev_day < ? GROUP BY value ${order}`,
-            ...params,
-            ...selection.params,
-            request.from,
-            request.limit,
-            request.offset,
-          );
-        } else {
-          keyed = rows(`SELECT value, ${sortKeySql(key)} AS sort_key ${range}${selection.sql} GROUP BY value ${order}`, ...params, ...selection.params, request.limit, request.offset);
-        }
-      }
-      const positions = [...new Set(request.wanted)].sort((a, b) => a - b);
-      const sumList = positions.length === 0 ? '0' : positions.map((i) => `SUM(${q(BASE_METRICS[i]!)})`).join(', ');
-      const spread = (row: Row, from: number): number[] => {
-        const metrics = new Array<number>(BASE_METRICS.length).fill(0);
-        positions.forEach((i, k) => (metrics[i] = Number(row[from + k] ?? 0)));
-        return metrics;
-      };
-      const byValue = new Map<string, number[]>();
-      if (keyed.length > 0) {
-        for (const row of rows(`SELECT value, ${sumList} ${rangeByValue ?? range} AND value IN (SELECT value FROM json_each(?)) GROUP BY value`, ...params, JSON.stringify(keyed.map((row) => row[0]))))
-          byValue.set(String(row[0]), spread(row, 1));
-      }
-      // The distinct values in value order from their index (no temporary b-tree), the totals
-      // from the dimension's daily sums (v6 on; before, from every row).
-      const totalsFrom = hasDimensionTotals ? `FROM ${q(t.dailyTotals)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?` : range;
-      const [whole] = rangeByValue === undefined ? rows(`SELECT COUNT(DISTINCT value), ${sumList} ${range}`, ...params) : rows(`SELECT 0, ${sumList} ${totalsFrom}`, ...params);
-      const [counted] =
-        selection.sql === '' && rangeByValue === undefined ? [whole] : rows(`SELECT COUNT(DISTINCT value) ${rangeByValue ?? range}${selection.sql}`, ...params, ...selection.params);
-      return {
-        rows: keyed.map((row) => ({ value: String(row[0]), metrics: byValue.get(String(row[0])) ?? spread([], 0), nonzero: true })),
-        rowCount: Number(counted?.[0] ?? 0),
-        ...('users' in key ? { users: { byValue: new Map(keyed.map((row) => [String(row[0]), Number(row[1])])), total: totalUsers(request.property, request.from, request.to) } } : {}),
-        totals: whole === undefined ? spread([], 0) : spread(whole, 1),
-      };
+      // Several statements (the threshold's lists and scores, the page's sums, the count,
+      // the totals): one snapshot, so a proof is never drawn across two commits.
+      return readSnapshot(db, () => rollupPageNow(request));
     },
 
     async customRollups(property, dimension, from, to, metrics) {

@@ -31,3 +31,13 @@ export function openEmbeddedReadStore(file: string, options: EmbeddedReadStoreOp
     },
   };
 }
+
+/**
+ * Runs `read` in one read transaction of `db`: every statement in it sees the same
+ * snapshot, however many commits another connection (the projections thread or process)
+ * makes meanwhile. A report that reads in several statements (a page, then its sums, its
+ * row count, its totals) thus answers as of one moment.
+ */
+export function readSnapshot<T>(db: Database.Database, read: () => T): T {
+  return db.transaction(read).deferred();
+}
