@@ -801,7 +801,7 @@ export function defineAnalyticsContract(adapterName: string, open: () => Promise
     const metrics = ['pageviews', 'sessions', 'users', 'bounceRate', 'avgTimeOnPage', 'transactionRevenue', 'exitRate', 'avgPrice'];
     let compared = 0;
     for (const dimension of STANDARD_DIMENSIONS) {
-      for (const metric of ['pageviews', 'users', 'bounceRate', 'avgTimeOnPage', 'transactionRevenue', 'itemQuantity', 'avgPrice']) {
+      for (const metric of ['pageviews', 'sessions', 'users', 'bounceRate', 'avgTimeOnPage', 'transactionRevenue', 'itemQuantity', 'avgPrice']) {
         for (const direction of ['asc', 'desc'] as const) {
           for (const page of [{}, { limit: 3, offset: 2 }, { values: ['/a', '/private/0.1', '(not set)', 'Shoe', 'google', 'nowhere'] }]) {
             const request = { ...everywhere, dimension, metrics, orderBy: { metric, direction }, ...page };

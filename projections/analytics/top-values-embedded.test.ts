@@ -1,12 +1,22 @@
 // The threshold algorithm against the grouping it stands in for: the same page, row for
 // row, over daily rollups with a long tail, ties and values missing on some days; it must
 // prove skewed pages at the first depth and give up (undefined) where it cannot prove one.
+// And the bound it relies on for sessions and users (hits) holds on a projected history.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
+import { silentLogger } from '../../platform/logger.ts';
+import { openEmbeddedReadStore } from '../../storage/readstore/embedded.ts';
+import { SESSION_DIMENSIONS } from './dimensions.ts';
 import { createTables, q, tablesOf } from './embedded-schema.ts';
+import { createAnalyticsProjection } from './index.ts';
+import { createEventLog, event, variedHits, variedSettings, visit } from './test-support.ts';
 import { daysBetween } from './local-time.ts';
-import { topValuesByThreshold } from './top-values-embedded.ts';
+import { M } from './metrics.ts';
+import { boundFor, topValuesByThreshold } from './top-values-embedded.ts';
 
 const P = 'UA-1-1';
 const DIM = 'pagePath';
@@ -143,6 +153,52 @@ test('pages beyond what the threshold is for are left to the grouping', () => {
   assert.is(topValuesByThreshold(db, t.daily, { ...request, count: 0 }), undefined);
   assert.is(topValuesByThreshold(db, t.daily, { ...request, count: 201 }), undefined);
   assert.is(topValuesByThreshold(db, t.daily, { ...request, count: 10 }, []), undefined);
+});
+
+test('the bounds boundFor names for sessions and users hold on every row of a projected history (hits ≥ sessions, hits ≥ users per session dimension value and day), where page views would not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webalytic-bound-'));
+  const store = openEmbeddedReadStore(join(dir, 'readmodels.sqlite'));
+  try {
+    const now = Date.parse('2024-05-06T12:00:00Z');
+    const hits = [
+      ...variedHits(variedSettings, ['0.1', '1.1', '2.1', '3.1'], now),
+      // Sessions without a page view: an interaction event alone, and non-interaction hits alone
+      // (a session with users and no sessions counted), so page views could not bound them.
+      visit(variedSettings, '7.1', '2024-05-05T10:00:00Z', event('Video', 'Play')),
+      visit(variedSettings, '7.1', '2024-05-05T10:01:00Z', event('Video', 'Pause')),
+      visit(variedSettings, '8.1', '2024-05-05T11:00:00Z', event('Scroll', 'Depth', '50', 1, true)),
+      visit(variedSettings, '8.1', '2024-05-05T11:02:00Z', event('Scroll', 'Depth', '90', 1, true)),
+    ].sort((a, b) => a.time - b.time);
+    const log = createEventLog().property(variedSettings).hits(variedSettings, hits);
+    const projection = createAnalyticsProjection({ clock: () => now });
+    const sink = await projection.openSink(store, 1, silentLogger());
+    await sink.applyBatch(log.events, log.events[log.events.length - 1]!.position);
+    const tables = tablesOf('analytics', 1);
+    const rows = store.db
+      .prepare(
+        `SELECT d.dimension, d.value, d.day, d.hits, d.sessions, d.pageviews,
+                (SELECT COALESCE(SUM(u.clients), 0) FROM ${q(tables.userValues)} u WHERE u.property = d.property AND u.dimension = d.dimension AND u.day = d.day AND u.value = d.value)
+         FROM ${q(tables.daily)} d WHERE d.dimension IN (SELECT value FROM json_each(?))`,
+      )
+      .raw(true)
+      .all(JSON.stringify(SESSION_DIMENSIONS)) as [string, string, string, number, number, number, number][];
+    assert.ok(rows.length > 100, `${rows.length} rows`);
+    // The column boundFor names for each sort, on every row, at least that row's share.
+    const column = { hits: 3, sessions: 4, pageviews: 5 } as const;
+    for (const row of rows) {
+      const [dimension, value, day, , sessions, , users] = row;
+      const forSessions = boundFor(dimension, { metric: M.sessions });
+      const forUsers = boundFor(dimension, { users: true });
+      assert.ok(forSessions !== undefined && forUsers !== undefined, dimension);
+      assert.ok(row[column[forSessions]] >= sessions, `${dimension}=${value} on ${day}: ${forSessions} ${row[column[forSessions]]} < sessions ${sessions}`);
+      assert.ok(row[column[forUsers]] >= users, `${dimension}=${value} on ${day}: ${forUsers} ${row[column[forUsers]]} < users ${users}`);
+    }
+    // Page views would not do: some values have sessions or users and fewer page views.
+    assert.ok(rows.some(([, , , , sessions, pageviews, users]) => sessions > pageviews || users > pageviews));
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
