@@ -22,6 +22,14 @@ const tempFile = (): string => join(dir, `${randomUUID()}.sqlite`);
 const newEvent = (data: EventToAppend['data'] = { n: 1 }, type = 'TestEvent'): EventToAppend => ({ id: randomUUID(), type, data });
 
 /** Fails a test whose condition never comes, instead of hanging. */
+/** A live subscription to the streams under `prefix`, once it has caught up (nothing stored there yet). */
+async function subscribeLive(source: EmbeddedEventStore, prefix: string) {
+  const subscription = source.subscribeToAll({ filter: { streamPrefixes: [prefix] } });
+  const iterator = subscription[Symbol.asyncIterator]();
+  assert.is(((await iterator.next()).value as SubscriptionMessage).type, 'caughtUp');
+  return { subscription, iterator };
+}
+
 async function guard<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -233,9 +241,7 @@ test('a store of the same file in another thread of the process hears of each co
   // instances in this thread as it reaches other threads) can deliver the event in time.
   const watcher = openEmbeddedEventStore({ file, crossProcessPollMs: 3_600_000 });
   try {
-    const subscription = watcher.subscribeToAll({ filter: { streamPrefixes: ['thread-'] } });
-    const iterator = subscription[Symbol.asyncIterator]();
-    assert.is(((await iterator.next()).value as SubscriptionMessage).type, 'caughtUp');
+    const { subscription, iterator } = await subscribeLive(watcher, 'thread-');
     const event = newEvent({ from: 'the other thread' });
     const pending = iterator.next();
     await store.append('thread-1', [event]);
@@ -251,9 +257,7 @@ test('a live consumer busy when another connection commits gets the event once i
   // An hour's poll: only the consumer's own look at the head can find the second event.
   const watcher = openEmbeddedEventStore({ file, crossProcessPollMs: 3_600_000 });
   try {
-    const subscription = watcher.subscribeToAll({ filter: { streamPrefixes: ['busy-remote-'] } });
-    const iterator = subscription[Symbol.asyncIterator]();
-    assert.is(((await iterator.next()).value as SubscriptionMessage).type, 'caughtUp');
+    const { subscription, iterator } = await subscribeLive(watcher, 'busy-remote-');
     const first = newEvent();
     const pending = iterator.next();
     await store.append('busy-remote-1', [first]);
@@ -272,9 +276,7 @@ test('a live consumer busy when another connection commits gets the event once i
 });
 
 test('a consumer busy between messages misses no commit made meanwhile', async () => {
-  const subscription = store.subscribeToAll({ filter: { streamPrefixes: ['slow-'] } });
-  const iterator = subscription[Symbol.asyncIterator]();
-  assert.is(((await iterator.next()).value as SubscriptionMessage).type, 'caughtUp');
+  const { subscription, iterator } = await subscribeLive(store, 'slow-');
   const first = newEvent();
   await store.append('slow-1', [first]);
   assert.is(((await iterator.next()).value as { event: RecordedEvent }).event.id, first.id);
