@@ -9,7 +9,7 @@
 // and the read API share the process and its CPU with the collector; PROJECTIONS_THREAD
 // says where the projections run, default auto).
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,10 +45,10 @@ const self = fileURLToPath(import.meta.url);
 
 type ChildMessage = { type: 'listening'; url: string } | { type: 'stopped'; stats: Record<string, number> };
 
-/** CPU time of this process's main thread (its event loop), microseconds; undefined off Linux. */
-function mainThreadCpuMicros(): number | undefined {
+/** CPU time of one thread of this process, microseconds; undefined off Linux. */
+function threadCpuMicros(tid: number | string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime, in clock ticks (100 per second on Linux).
     return (Number(fields[11]) + Number(fields[12])) * 10_000;
@@ -57,13 +57,27 @@ function mainThreadCpuMicros(): number | undefined {
   }
 }
 
+const mainThreadCpuMicros = (): number | undefined => threadCpuMicros(process.pid);
+
+/** CPU time of every thread of this process by thread id (worker threads, V8's GC helpers, libuv's pool). */
+function threadsCpuMicros(): Map<string, number> {
+  const threads = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) threads.set(tid, threadCpuMicros(tid) ?? 0);
+  } catch {
+    // not Linux: no breakdown
+  }
+  return threads;
+}
+
 interface Usage {
   cpu: NodeJS.CpuUsage;
   loop: EventLoopUtilization;
   main: number | undefined;
+  threads: Map<string, number>;
 }
 
-const startUsage = (): Usage => ({ cpu: process.cpuUsage(), loop: performance.eventLoopUtilization(), main: mainThreadCpuMicros() });
+const startUsage = (): Usage => ({ cpu: process.cpuUsage(), loop: performance.eventLoopUtilization(), main: mainThreadCpuMicros(), threads: threadsCpuMicros() });
 
 /**
  * CPU the process used (all its threads, and its main thread alone) and how busy its
@@ -72,8 +86,15 @@ const startUsage = (): Usage => ({ cpu: process.cpuUsage(), loop: performance.ev
 function usageSince(from: Usage): Record<string, number> {
   const used = process.cpuUsage(from.cpu);
   const main = mainThreadCpuMicros();
+  // The three busiest threads besides the main one (in the collector: the store's writer thread first).
+  const others = [...threadsCpuMicros()]
+    .filter(([tid]) => tid !== String(process.pid))
+    .map(([tid, micros]) => micros - (from.threads.get(tid) ?? 0))
+    .sort((a, b) => b - a)
+    .slice(0, 3);
   return {
     cpuMicros: used.user + used.system,
+    ...Object.fromEntries(others.map((micros, i) => [`thread${i + 1}CpuMicros`, micros])),
     loopUtilisation: performance.eventLoopUtilization(from.loop).utilization,
     ...(main !== undefined && from.main !== undefined ? { mainCpuMicros: main - from.main } : {}),
   };
@@ -275,7 +296,9 @@ async function main(): Promise<void> {
   process.stdout.write(`ratio: ${((collectorFigures.rps / bareFigures.rps) * 100).toFixed(0)}% of the bare server\n`);
   const perRequest = (usage: Record<string, number>, f: Figures): string => {
     const requests = Math.max(1, f.ok + f.other);
-    const main = usage.mainCpuMicros === undefined ? '' : ` (main thread ${Math.round(usage.mainCpuMicros / requests)})`;
+    const others = [usage.thread1CpuMicros, usage.thread2CpuMicros, usage.thread3CpuMicros].filter((m) => m !== undefined);
+    const threads = others.length ? `, busiest other threads ${others.map((m) => Math.round(m / requests)).join(' / ')}` : '';
+    const main = usage.mainCpuMicros === undefined ? '' : ` (main thread ${Math.round(usage.mainCpuMicros / requests)}${threads})`;
     return `${Math.round((usage.cpuMicros ?? 0) / requests)} µs CPU per request${main}, event loop ${Math.round((usage.loopUtilisation ?? 0) * 100)}% busy`;
   };
   process.stdout.write(`cost: bare ${perRequest(bareStats, bareFigures)}\n      collector ${perRequest(stats, collectorFigures)}\n`);

@@ -35,7 +35,7 @@ import type { PropertySettings } from '../domain/property/settings.ts';
 import { loadConfig } from '../platform/config.ts';
 import { silentLogger } from '../platform/logger.ts';
 import { startSystem, type RunningSystem } from '../platform/system.ts';
-import { TIME_DIMENSIONS } from '../projections/analytics/adhoc-embedded.ts';
+import { TIME_DIMENSIONS } from '../projections/analytics/calendar.ts';
 import { EVENT_DIMENSIONS, PRODUCT_DIMENSIONS, SESSION_DIMENSIONS } from '../projections/analytics/dimensions.ts';
 import { analyticsProjection } from '../projections/analytics/index.ts';
 import { replayProjection } from '../projections/replay.ts';

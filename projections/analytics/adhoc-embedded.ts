@@ -22,68 +22,13 @@ import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
 import { BASE_METRICS, M, METRIC_COUNT, type BaseMetric } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
 import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
-
-/** Dimensions from the calendar: the session's day and start hour (property time zone). */
-export const TIME_DIMENSIONS = ['date', 'hour', 'dayOfWeek', 'week', 'month'] as const;
-export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
-export const isTimeDimension = (name: string): name is TimeDimension => (TIME_DIMENSIONS as readonly string[]).includes(name);
-/** The calendar dimensions of the session's day (all but 'hour'). */
-export type DayDimension = Exclude<TimeDimension, 'hour'>;
-export const isDayDimension = (name: string): name is DayDimension => name !== 'hour' && isTimeDimension(name);
+import { isDayDimension, type DayDimension } from './calendar.ts';
+import { openSessionColumns, type SessionColumnsOptions } from './session-columns-embedded.ts';
 
 const isCustomName = (name: string): boolean => {
   const m = CUSTOM_DIMENSION.exec(name);
   return m !== null && Number(m[1]) <= 200;
 };
-
-// ---- calendar values (JS and SQL give the same strings) ----------------------------
-
-const dayTime = (day: string): Date => new Date(`${day}T00:00:00Z`);
-
-/**
- * A function of a day, remembered: the projection asks for the same few days' weeks and
- * weekdays for every session it touches. Bounded: cleared past 4,096 days.
- */
-function rememberedByDay(compute: (day: string) => string): (day: string) => string {
-  const known = new Map<string, string>();
-  return (day) => {
-    let value = known.get(day);
-    if (value === undefined) {
-      if (known.size >= 4096) known.clear();
-      known.set(day, (value = compute(day)));
-    }
-    return value;
-  };
-}
-
-/** '0' (Sunday) .. '6' (Saturday), as GA's ga:dayOfWeek. */
-export const dayOfWeekOf = rememberedByDay((day) => String(dayTime(day).getUTCDay()));
-
-/** The ISO 8601 week of a day, 'YYYY-Www' (weeks start on Monday; week 1 holds the year's first Thursday). */
-export const isoWeekOf = rememberedByDay((day) => {
-  const date = dayTime(day);
-  const weekday = (date.getUTCDay() + 6) % 7; // Monday 0
-  const thursday = new Date(date.getTime() + (3 - weekday) * 86_400_000);
-  const year = thursday.getUTCFullYear();
-  const week = 1 + Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * 86_400_000));
-  return `${year}-W${String(week).padStart(2, '0')}`;
-});
-
-/** A time dimension's value from the session's day (and start hour for 'hour'). */
-export function timeValueOf(dimension: TimeDimension, day: string, hour: string): string {
-  switch (dimension) {
-    case 'date':
-      return day;
-    case 'hour':
-      return hour;
-    case 'dayOfWeek':
-      return dayOfWeekOf(day);
-    case 'week':
-      return isoWeekOf(day);
-    case 'month':
-      return day.slice(0, 7);
-  }
-}
 
 /** SQL of a calendar value computed from a `day` column expression. */
 function dayExpr(dimension: DayDimension, day: string): string {
@@ -296,9 +241,15 @@ export interface EmbeddedAdhocSource {
   listSessions(request: SessionListRequest): { total: number; sessions: SessionDoc[] };
 }
 
-export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string, version: number): EmbeddedAdhocSource {
+export interface EmbeddedAdhocSourceOptions {
+  /** The in-memory session columns of session aggregates (session-columns-embedded.ts); false: every aggregate in SQL. */
+  sessionColumns?: SessionColumnsOptions | false;
+}
+
+export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string, version: number, options: EmbeddedAdhocSourceOptions = {}): EmbeddedAdhocSource {
   const db = store.queryDb;
   const t = tablesOf(name, version);
+  const sessionColumns = options.sessionColumns === false ? undefined : openSessionColumns(db, t, options.sessionColumns);
   const patterns = patternRegistry(db);
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string): Database.Statement => {
@@ -363,12 +314,20 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
         return expr;
       });
       for (const m of request.customMetrics) if (!/^cm[1-9][0-9]{0,2}$/.test(m)) throw new Error(`metrics: "${m}" is not a custom metric`);
-      // A custom dimension without a value is not reported under it.
-      const present = request.dimensions.filter(isCustomName).map((d) => `${sessionLevelExpr(d)!} IS NOT NULL`);
-      const where = whereOf(request, present);
       // Only the metrics asked for, and hits, which tells a group with sessions (each has
       // processed hits) from an empty one.
       const positions = [...new Set([...(request.metrics ?? BASE_METRICS.map((_, i) => i)), M.hits])].filter((i) => Number.isInteger(i) && i >= 0 && i < METRIC_COUNT).sort((a, b) => a - b);
+      // Session dimensions, calendar dimensions and base metrics: from the columns in memory.
+      if (sessionColumns !== undefined && request.customMetrics.length === 0 && sessionColumns.canAnswer(request.dimensions, request.filter)) {
+        const found = sessionColumns.aggregate({ property: request.property, from: request.from, to: request.to, dimensions: request.dimensions, filter: request.filter, positions });
+        return {
+          rows: found.rows.map((row) => ({ values: row.values, stored: row.stored, custom: {}, users: row.users, nonzero: row.stored.some((x) => x !== 0) })),
+          users: found.users,
+        };
+      }
+      // A custom dimension without a value is not reported under it.
+      const present = request.dimensions.filter(isCustomName).map((d) => `${sessionLevelExpr(d)!} IS NOT NULL`);
+      const where = whereOf(request, present);
       // The range's matching sessions are read once (MATERIALIZED) for both the groups and
       // the total users: the scan, not the grouping, is what costs.
       const columns = [

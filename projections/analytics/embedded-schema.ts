@@ -15,6 +15,9 @@
 //   columns (ad hoc reports sum them without parsing JSON) and the rest of the model's
 //   SessionDoc as JSON (its ledger included); indexed by (property, day, id) and
 //   (property, client, id).
+// - session_days(property, day, changes): how many batches have changed the day's
+//   sessions (v7 on), so a reader keeping a day's sessions in memory knows when they are
+//   stale (session-columns-embedded.ts).
 // - user_days(property, day, client, new_user): exact distinct users over any range.
 // - user_values(property, dimension, value, day, prev_day, clients): exact users per value
 //   of a session-level dimension over any range without a session scan (see
@@ -33,6 +36,7 @@ export interface AnalyticsTables {
   dailyTotals: string;
   hourly: string;
   sessions: string;
+  sessionDays: string;
   userDays: string;
   userValues: string;
   realtime: string;
@@ -47,6 +51,7 @@ export const tablesOf = (name: string, version: number): AnalyticsTables => {
     dailyTotals: `${prefix}daily_totals`,
     hourly: `${prefix}hourly`,
     sessions: `${prefix}sessions`,
+    sessionDays: `${prefix}session_days`,
     userDays: `${prefix}user_days`,
     userValues: `${prefix}user_values`,
     realtime: `${prefix}realtime`,
@@ -107,6 +112,10 @@ export function createTables(db: Database.Database, t: AnalyticsTables): void {
     CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${t.sessions}_key`)} ON ${q(t.sessions)} (property, day, id);
     -- An erasure pages through one visitor's sessions.
     CREATE INDEX IF NOT EXISTS ${q(`${t.sessions}_by_client`)} ON ${q(t.sessions)} (property, client, id);
+    CREATE TABLE IF NOT EXISTS ${q(t.sessionDays)} (
+      property TEXT NOT NULL, day TEXT NOT NULL, changes INTEGER NOT NULL,
+      PRIMARY KEY (property, day)
+    ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${q(t.userDays)} (
       property TEXT NOT NULL, day TEXT NOT NULL, client TEXT NOT NULL, new_user INTEGER NOT NULL,
       PRIMARY KEY (property, day, client)

@@ -84,6 +84,9 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       `INSERT INTO ${q(t.sessions)} (${sessionColumnList}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})
        ON CONFLICT (property, day, id) DO UPDATE SET ${sessionSets}`,
     ),
+    touchSessionDay: db.prepare<[string, string]>(
+      `INSERT INTO ${q(t.sessionDays)} (property, day, changes) VALUES (?, ?, 1) ON CONFLICT (property, day) DO UPDATE SET changes = changes + 1`,
+    ),
     upsertUserDay: db.prepare(
       `INSERT INTO ${q(t.userDays)} (property, day, client, new_user) VALUES (?, ?, ?, ?)
        ON CONFLICT (property, day, client) DO UPDATE SET new_user = max(new_user, excluded.new_user)`,
@@ -178,8 +181,18 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
     }
   };
 
+  // The days whose sessions this batch writes or deletes: each is marked changed once, at the end.
+  const changedDays = new Set<string>();
   const writeSession = (doc: SessionDoc): void => {
     sql.upsertSession.run(sessionRowValues(doc));
+    changedDays.add(`${doc.property}\u0001${doc.day}`);
+  };
+  const markChangedDays = (): void => {
+    for (const key of changedDays) {
+      const [property, day] = key.split('\u0001') as [string, string];
+      sql.touchSessionDay.run(property, day);
+    }
+    changedDays.clear();
   };
 
   /** Adds the rollup increments; with `prune`, a row they leave all zero is deleted. */
@@ -213,6 +226,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       for (const doc of docs) {
         sql.deleteSession.run(doc.property, doc.day, doc.id);
         days.add(doc.day);
+        changedDays.add(`${doc.property}\u0001${doc.day}`);
       }
       for (const day of days) sql.deleteUserDay.run(erasure.property, day, erasure.client);
       after = docs[docs.length - 1]!.id;
@@ -222,12 +236,14 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
 
   const commit = db.transaction((output: BatchOutput, position: Position, now: number) => {
     const { accumulator } = output;
+    changedDays.clear();
     // Users per value (embedded-user-values.ts): the touched visitors' sessions before and after the batch.
     const usersBefore = userValues.capture([...output.sessions, ...output.erasures]);
     // Erasures first: the batch's own documents may be the visitor's new ones, after it.
     for (const erasure of output.erasures) eraseStored(erasure);
     writeRollups(accumulator, output.erasures.length > 0);
     for (const doc of output.sessions) writeSession(doc);
+    markChangedDays();
     for (const row of accumulator.userDays.values()) sql.upsertUserDay.run(row.property, row.day, row.client, row.newUser ? 1 : 0);
     for (const row of accumulator.realtimeRows.values()) sql.upsertRealtime.run(row.property, row.minute, row.client, row.page, row.source, row.country, row.device, row.pageviews);
     // Pruning by the wall clock, at most once a minute: the table holds about the last window of activity.

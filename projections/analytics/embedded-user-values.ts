@@ -23,7 +23,7 @@
 // at open (`ensureUserValues`).
 import { getHeapStatistics } from 'node:v8';
 import type Database from 'better-sqlite3';
-import { timeValueOf } from './adhoc-embedded.ts';
+import { timeValueOf } from './calendar.ts';
 import { NOT_SET, SESSION_DIMENSIONS } from './dimensions.ts';
 import { q, type AnalyticsTables } from './embedded-schema.ts';
 import type { SessionDoc } from './model.ts';

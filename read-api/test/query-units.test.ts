@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dayOfWeekOf, isoWeekOf } from '../../projections/analytics/adhoc-embedded.ts';
+import { dayOfWeekOf, isoWeekOf } from '../../projections/analytics/calendar.ts';
 import { ProblemError } from '../http/problem.ts';
 import { csvText } from '../routes/query/csv.ts';
 import { addDays, addYears, isDay, resolveCompareRange, resolveDateRange } from '../routes/query/dates.ts';

@@ -1,7 +1,7 @@
 // The names the stats query accepts, and how they map onto the analytics read model:
 // API `customDimensionN` / `customMetricN` are the model's `cdN` / `cmN`; rates are
 // fractions in the API (the model's reports give percent: `toApiValue` converts, once).
-import { isTimeDimension, TIME_DIMENSIONS } from '../../../projections/analytics/adhoc-embedded.ts';
+import { isTimeDimension, TIME_DIMENSIONS } from '../../../projections/analytics/calendar.ts';
 import { EVENT_DIMENSIONS, PAGE_DIMENSIONS, PRODUCT_DIMENSIONS, SESSION_DIMENSIONS, STANDARD_DIMENSIONS } from '../../../projections/analytics/dimensions.ts';
 import { METRIC_NAMES } from '../../../projections/analytics/queries.ts';
 

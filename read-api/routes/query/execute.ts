@@ -4,7 +4,8 @@
 // order, paging and the comparison.
 import { loadProperty } from '../../../administration/properties.ts';
 import type { PropertySettings } from '../../../domain/property/settings.ts';
-import { createEmbeddedAdhocSource, isTimeDimension, type EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
+import { createEmbeddedAdhocSource, type EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
+import { isTimeDimension } from '../../../projections/analytics/calendar.ts';
 import { filterDimensions } from '../../../projections/analytics/adhoc-filter.ts';
 import { localDayOf } from '../../../projections/analytics/local-time.ts';
 import { defaultPropertyInfo, type PropertyInfo } from '../../../projections/analytics/property-info.ts';

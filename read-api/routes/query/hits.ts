@@ -4,7 +4,8 @@
 // Bounded: a query that would read more than `maxSessions` sessions is refused with a
 // problem saying how to narrow it, rather than running for minutes.
 import { evaluateFilter, necessaryPart, type DimensionFilter } from '../../../projections/analytics/adhoc-filter.ts';
-import { isTimeDimension, timeValueOf, type EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
+import type { EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
+import { isTimeDimension, timeValueOf } from '../../../projections/analytics/calendar.ts';
 import { NOT_SET } from '../../../projections/analytics/dimensions.ts';
 import { METRIC_COUNT } from '../../../projections/analytics/metrics.ts';
 import { sessionDimensionsOf, type ModelContext, type RecordedData, type SessionDoc } from '../../../projections/analytics/model.ts';

@@ -3,7 +3,8 @@
 // filter on the dimension's own values applied to the rows, with the total users
 // recounted exactly over the values that pass (users are never summed over rows).
 import { evaluateFilter, type DimensionFilter } from '../../../projections/analytics/adhoc-filter.ts';
-import { isDayDimension, isTimeDimension, timeValueOf, type EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
+import type { EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
+import { isDayDimension, isTimeDimension, timeValueOf } from '../../../projections/analytics/calendar.ts';
 import { METRIC_COUNT } from '../../../projections/analytics/metrics.ts';
 import type { AnalyticsReadSource, ValueMetrics } from '../../../projections/analytics/queries.ts';
 
