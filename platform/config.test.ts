@@ -89,12 +89,14 @@ test('ADMIN_API_KEY: optional, kept when long enough, masked by describeConfig',
   assert.equal(describeConfig(loadConfig({})).ADMIN_API_KEY, undefined);
 });
 
-test('deployment variables: shutdown deadline, retention interval and read models mapping, with defaults and rules', () => {
+test('deployment variables: shutdown deadline, retention interval, read models mapping and session columns, with defaults and rules', () => {
   const defaults = loadConfig({});
   assert.is(defaults.SHUTDOWN_TIMEOUT_MS, 20_000);
   assert.is(defaults.RETENTION_INTERVAL_MINUTES, 60);
   assert.is(defaults.READ_MODELS_MMAP_MB, 1024);
-  const set = loadConfig({ SHUTDOWN_TIMEOUT_MS: '0', RETENTION_INTERVAL_MINUTES: '0', READ_MODELS_MMAP_MB: '0' });
+  assert.is(defaults.SESSION_COLUMNS_MB, 256);
+  const set = loadConfig({ SHUTDOWN_TIMEOUT_MS: '0', RETENTION_INTERVAL_MINUTES: '0', READ_MODELS_MMAP_MB: '0', SESSION_COLUMNS_MB: '0' });
+  assert.is(set.SESSION_COLUMNS_MB, 0);
   assert.is(set.SHUTDOWN_TIMEOUT_MS, 0);
   assert.is(set.RETENTION_INTERVAL_MINUTES, 0);
   assert.is(set.READ_MODELS_MMAP_MB, 0);
@@ -105,6 +107,7 @@ test('deployment variables: shutdown deadline, retention interval and read model
     ['RETENTION_INTERVAL_MINUTES', '1.5', 'must be an integer'],
     ['READ_MODELS_MMAP_MB', '-5', 'must be 0 or more'],
     ['READ_MODELS_MMAP_MB', 'lots', 'must be a number'],
+    ['SESSION_COLUMNS_MB', '100000', 'must be at most 65536'],
   ] as const) {
     assert.throws(
       () => loadConfig({ [name]: value }),

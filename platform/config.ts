@@ -58,6 +58,11 @@ export const configSchema = z.object({
    */
   READ_MODELS_MMAP_MB: nonNegativeInt.max(1_048_576, 'must be at most 1048576 (1 TiB)').default(1024),
   /**
+   * Megabytes the ad hoc reports may keep of the embedded sessions as columns in memory
+   * (estimated; least recently used days leave first); 0 answers them in SQL.
+   */
+  SESSION_COLUMNS_MB: nonNegativeInt.max(65_536, 'must be at most 65536 (64 GiB)').default(256),
+  /**
    * Where the projections run when the same process also collects or answers queries:
    * `thread` (a worker thread with its own event loop and connections, so a batch commit
    * never holds up a hit or a report), `inline` (the main thread), or `auto` (a thread when

@@ -320,10 +320,13 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       // Session dimensions, calendar dimensions and base metrics: from the columns in memory.
       if (sessionColumns !== undefined && request.customMetrics.length === 0 && sessionColumns.canAnswer(request.dimensions, request.filter)) {
         const found = sessionColumns.aggregate({ property: request.property, from: request.from, to: request.to, dimensions: request.dimensions, filter: request.filter, positions });
-        return {
-          rows: found.rows.map((row) => ({ values: row.values, stored: row.stored, custom: {}, users: row.users, nonzero: row.stored.some((x) => x !== 0) })),
-          users: found.users,
-        };
+        // Undefined: the range's days are being read into memory; SQL answers meanwhile.
+        if (found !== undefined) {
+          return {
+            rows: found.rows.map((row) => ({ values: row.values, stored: row.stored, custom: {}, users: row.users, nonzero: row.stored.some((x) => x !== 0) })),
+            users: found.users,
+          };
+        }
       }
       // A custom dimension without a value is not reported under it.
       const present = request.dimensions.filter(isCustomName).map((d) => `${sessionLevelExpr(d)!} IS NOT NULL`);

@@ -414,14 +414,11 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
         if (only !== undefined && !only.has(value)) return [];
         // Only what the request reads: a breakdown can have tens of thousands of values.
         const v = valuesOf(e.stored, e.custom, users?.byValue.get(value), wanted);
-        return [{ value, v }];
+        // The sort value once per row, not once per comparison.
+        return [{ value, v, key: isDerived(order.metric) ? derive(order.metric, v) : (v[order.metric] ?? 0) }];
       });
-      const sortValue = (v: Record<string, number>) => (isDerived(order.metric) ? derive(order.metric, v) : (v[order.metric] ?? 0));
-      rows.sort((a, b) => {
-        const d = sortValue(a.v) - sortValue(b.v);
-        if (d !== 0) return order.direction === 'asc' ? d : -d;
-        return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
-      });
+      const sign = order.direction === 'asc' ? 1 : -1;
+      rows.sort((a, b) => (a.key !== b.key ? sign * (a.key - b.key) : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
       const page = rows.slice(offset, offset + limit);
       const totals = pick(request.metrics, valuesOf(totalStored, totalCustom, users?.total));
       return {

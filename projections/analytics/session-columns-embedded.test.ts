@@ -119,8 +119,9 @@ test('the columns give what SQL gives for random session aggregates, across late
     await sink.applyBatch(first, first[first.length - 1]!.position);
 
     const sql = createEmbeddedAdhocSource(store, 'analytics', 1, { sessionColumns: false });
-    const columns = createEmbeddedAdhocSource(store, 'analytics', 1);
-    const starved = createEmbeddedAdhocSource(store, 'analytics', 1, { sessionColumns: { maxBytes: 1 } });
+    // Every missing day read at once, so every answer comes from the columns.
+    const columns = createEmbeddedAdhocSource(store, 'analytics', 1, { sessionColumns: { inlineDays: Infinity } });
+    const starved = createEmbeddedAdhocSource(store, 'analytics', 1, { sessionColumns: { maxBytes: 1, inlineDays: Infinity } });
     const t = tablesOf('analytics', 1);
     const next = random(42);
     let values = valuesOf(store.db, t.sessions);
@@ -144,7 +145,7 @@ test('the columns give what SQL gives for random session aggregates, across late
   }
 });
 
-test('a day is read once while its sessions do not change; custom and hit dimensions are left to SQL; a version without change counts has no columns', async () => {
+test('a day is read once while its sessions do not change; a cold range is read in the background while SQL answers; custom and hit dimensions are left to SQL; a version without change counts has no columns', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'webalytic-columns-'));
   const store = openEmbeddedReadStore(join(dir, 'readmodels.sqlite'));
   try {
@@ -153,7 +154,7 @@ test('a day is read once while its sessions do not change; custom and hit dimens
     const sink = await createAnalyticsProjection({ clock: () => now }).openSink(store, 1, silentLogger());
     await sink.applyBatch(log.events, log.events[log.events.length - 1]!.position);
     const t = tablesOf('analytics', 1);
-    const columns = openSessionColumns(store.queryDb, t)!;
+    const columns = openSessionColumns(store.queryDb, t, { inlineDays: Infinity })!;
     assert.ok(columns !== undefined);
     const request = { property: P, from: DAYS[0]!, to: DAYS[4]!, dimensions: ['country', 'date'], positions: [M.sessions, M.hits] };
     const days = (store.db.prepare(`SELECT COUNT(*) FROM ${q(t.sessionDays)} WHERE property = ?`).pluck().get(P) as number);
@@ -167,6 +168,23 @@ test('a day is read once while its sessions do not change; custom and hit dimens
     assert.is(columns.stats().loads, 6);
     columns.aggregate({ ...request, dimensions: ['browser', 'country'] });
     assert.is(columns.stats().loads, 6);
+
+    // By default a request reads at most two missing days itself: the others are read in
+    // the background while SQL answers (undefined here), then the columns answer.
+    const background = openSessionColumns(store.queryDb, t)!;
+    assert.is(background.aggregate(request), undefined);
+    assert.is(background.stats().loads, 0);
+    await background.settled();
+    assert.is(background.stats().loads, 3);
+    const byValues = (answer: ReturnType<typeof columns.aggregate>) => answer && { ...answer, rows: [...answer.rows].sort((a, b) => (a.values.join() < b.values.join() ? -1 : 1)) };
+    assert.equal(byValues(background.aggregate(request)), byValues(first));
+    const adhoc = createEmbeddedAdhocSource(store, 'analytics', 1);
+    const sql = createEmbeddedAdhocSource(store, 'analytics', 1, { sessionColumns: false });
+    const aggregate = { property: P, from: DAYS[0]!, to: DAYS[4]!, dimensions: ['country', 'date'], customMetrics: [], metrics: [M.sessions, M.hits] };
+    const expected = sorted(sql.aggregateSessions(aggregate));
+    assert.equal(sorted(adhoc.aggregateSessions(aggregate)), expected, 'answered in SQL while the days are read');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sorted(adhoc.aggregateSessions(aggregate)), expected);
 
     assert.is(columns.canAnswer(['cd1'], undefined), false);
     assert.is(columns.canAnswer(['country'], { condition: { dimension: 'pagePath', op: 'is', values: ['/a'] } }), false);

@@ -41,14 +41,28 @@ export interface ColumnAggregateRow {
 export interface SessionColumns {
   /** Whether the request names only what the columns hold (no custom dimension or hit dimension). */
   canAnswer(dimensions: readonly string[], filter: DimensionFilter | undefined): boolean;
-  aggregate(request: ColumnAggregateRequest): { rows: ColumnAggregateRow[]; users: number };
-  /** What is in memory now. */
+  /**
+   * The aggregate from the columns; undefined when more of the range's days are missing
+   * than `inlineDays`: they are then read in the background, a day per turn of the event
+   * loop, and the caller answers this request in SQL.
+   */
+  aggregate(request: ColumnAggregateRequest): { rows: ColumnAggregateRow[]; users: number } | undefined;
+  /** Resolves once the days being read in the background are in memory. */
+  settled(): Promise<void>;
+  /** What is in memory now, and how many day reads it took. */
   stats(): { days: number; bytes: number; loads: number };
 }
 
 export interface SessionColumnsOptions {
   /** Upper bound of the memory the columns take, estimated. Default 256 MiB. */
   maxBytes?: number;
+  /**
+   * How many missing days a request reads itself (default 2: today and a late hit's day).
+   * Reading a day costs more than SQL's own pass over it (every value crosses into
+   * JavaScript), so a cold range is answered in SQL while its days are read in the
+   * background; Infinity reads every missing day at once.
+   */
+  inlineDays?: number;
 }
 
 export const DEFAULT_SESSION_COLUMNS_BYTES = 256 * 1024 * 1024;
@@ -58,10 +72,13 @@ interface TextColumn {
   codes: Int32Array;
 }
 
+/** One day's sessions of one property as columns, in no particular order (every column of a day is read by one statement). */
 interface DayColumns {
   changes: number;
   count: number;
   texts: Map<string, TextColumn>;
+  /** The sessions' clients as numbers of `clientNumbers` (users are counted by number). */
+  clients: Int32Array;
   totals: Map<number, Float64Array>;
   bytes: number;
 }
@@ -117,93 +134,214 @@ function dayTest(filter: DimensionFilter, day: string, columns: DayColumns): Day
   return all ? (row) => parts.every((p) => p(row)) : (row) => parts.some((p) => p(row));
 }
 
-interface Group {
-  ids: number[];
-  sums: Float64Array;
-  clients: Set<string>;
-}
+/** How long the background reading may hold the event loop at a time (it always reads at least one day). */
+const SLICE_MS = 40;
+/** Client numbers must stay below 2^27: a (group, client) pair is one number. */
+const CLIENT_LIMIT = 2 ** 27;
+/** Groups of two or more dimensions use an array indexed by their value numbers up to this many cells. */
+const DENSE_GROUPS = 1 << 22;
 
 export function openSessionColumns(db: Database.Database, t: AnalyticsTables, options: SessionColumnsOptions = {}): SessionColumns | undefined {
   // A serving version built before v7 has no change counts: its reports stay in SQL.
   if (columnsOf(db, t.sessionDays).size === 0) return undefined;
-  const sessionColumns = columnsOf(db, t.sessions);
-  if (!sessionColumns.has(totalColumn('sessions'))) return undefined;
+  if (!columnsOf(db, t.sessions).has(totalColumn('sessions'))) return undefined;
   const maxBytes = options.maxBytes ?? DEFAULT_SESSION_COLUMNS_BYTES;
+  const sessions = q(t.sessions);
   const daysOf = db.prepare<[string, string, string], [string, number]>(`SELECT day, changes FROM ${q(t.sessionDays)} WHERE property = ? AND day BETWEEN ? AND ? ORDER BY day`).raw(true);
-  const reads = new Map<string, Database.Statement<[string, string], unknown[]>>();
-  const readOf = (columns: readonly string[]): Database.Statement<[string, string], unknown[]> => {
-    const sql = `SELECT ${columns.map(q).join(', ')} FROM ${q(t.sessions)} WHERE property = ? AND day = ? ORDER BY id`;
-    let statement = reads.get(sql);
+  const dayCount = db.prepare<[], number>(`SELECT COUNT(*) FROM ${q(t.sessionDays)}`).pluck();
+  const countsOf = db.prepare<[string, string, string], [string, number]>(`SELECT day, COUNT(*) FROM ${sessions} WHERE property = ? AND day BETWEEN ? AND ? GROUP BY day`).raw(true);
+  const countOf = db.prepare<[string, string], number>(`SELECT COUNT(*) FROM ${sessions} WHERE property = ? AND day = ?`).pluck();
+  const statements = new Map<string, Database.Statement<unknown[], unknown[]>>();
+  const prepare = (sql: string): Database.Statement<unknown[], unknown[]> => {
+    let statement = statements.get(sql);
     if (statement === undefined) {
-      if (reads.size > 200) reads.clear();
-      reads.set(sql, (statement = db.prepare<[string, string], unknown[]>(sql).raw(true)));
+      if (statements.size > 200) statements.clear();
+      statements.set(sql, (statement = db.prepare<unknown[], unknown[]>(sql).raw(true)));
     }
     return statement;
   };
 
   // Least recently used first.
   const days = new Map<string, DayColumns>();
+  const clientNumbers = new Map<string, number>();
+  let clientBytes = 0;
   let bytes = 0;
   let loads = 0;
 
-  /** The day's columns with at least `texts` and `totals`, as of the snapshot being read. */
-  const columnsOfDay = (property: string, day: string, changes: number, texts: readonly string[], totals: readonly number[]): DayColumns => {
-    const key = `${property}\u0001${day}`;
-    let entry = days.get(key);
-    if (entry !== undefined) {
-      days.delete(key);
-      if (entry.changes !== changes) {
-        bytes -= entry.bytes;
-        entry = undefined;
-      }
+  const forgetAll = (): void => {
+    days.clear();
+    clientNumbers.clear();
+    clientBytes = 0;
+    bytes = 0;
+  };
+
+  const clientNumber = (client: string): number => {
+    let n = clientNumbers.get(client);
+    if (n === undefined) {
+      n = clientNumbers.size;
+      clientNumbers.set(client, n);
+      clientBytes += 2 * client.length + 64;
     }
-    entry ??= { changes, count: 0, texts: new Map(), totals: new Map(), bytes: 0 };
-    days.set(key, entry);
-    const missingTexts = texts.filter((c) => !entry.texts.has(c));
-    const missingTotals = totals.filter((i) => !entry.totals.has(i));
-    if (missingTexts.length + missingTotals.length === 0) return entry;
-    loads++;
-    const rows = readOf([...missingTexts, ...missingTotals.map((i) => totalColumn(BASE_METRICS[i]!))]).all(property, day);
-    // The same change count means the same sessions in the same order (ORDER BY id).
-    if (entry.texts.size + entry.totals.size > 0 && rows.length !== entry.count) throw new Error(`session columns: ${day} has ${rows.length} sessions, ${entry.count} in memory at the same change count`);
-    const n = rows.length;
-    entry.count = n;
-    let added = 0;
-    missingTexts.forEach((name, k) => {
-      const index = new Map<string, number>();
-      const dict: string[] = [];
-      const codes = new Int32Array(n);
-      for (let r = 0; r < n; r++) {
-        const value = String(rows[r]![k]);
-        let code = index.get(value);
+    return n;
+  };
+
+  /**
+   * Reads the given days' columns, every column of a day in one statement: in table order
+   * through the whole range when the days are a large part of the table (the index would
+   * cost a row lookup per session), else day by day through the (property, day, id) index.
+   */
+  const read = (property: string, wanted: { day: string; changes: number }[], texts: readonly string[], totals: readonly number[]): void => {
+    loads += wanted.length;
+    const first = wanted[0]!.day;
+    const last = wanted[wanted.length - 1]!.day;
+    const inTableOrder = wanted.length >= 3 && wanted.length >= 0.4 * dayCount.get()!;
+    const counts = inTableOrder ? new Map(countsOf.all(property, first, last)) : new Map(wanted.map(({ day }) => [day, countOf.get(property, day)!]));
+    const columns = [...texts.map(q), ...totals.map((i) => q(totalColumn(BASE_METRICS[i]!)))];
+    interface Builder {
+      entry: DayColumns;
+      index: Map<string, number>[];
+      at: number;
+    }
+    const builders = new Map<string, Builder>();
+    for (const { day, changes } of wanted) {
+      const count = counts.get(day) ?? 0;
+      const entry: DayColumns = { changes, count, texts: new Map(), clients: new Int32Array(count), totals: new Map(), bytes: 4 * count };
+      for (const name of texts) entry.texts.set(name, { dict: [], codes: new Int32Array(count) });
+      for (const i of totals) entry.totals.set(i, new Float64Array(count));
+      entry.bytes += count * (4 * texts.length + 8 * totals.length);
+      builders.set(day, { entry, index: texts.map(() => new Map()), at: 0 });
+    }
+    const add = (row: readonly unknown[]): void => {
+      const builder = builders.get(row[0] as string);
+      if (builder === undefined) return;
+      const { entry, index } = builder;
+      const at = builder.at++;
+      entry.clients[at] = clientNumber(row[1] as string);
+      for (let k = 0; k < texts.length; k++) {
+        const value = String(row[2 + k]);
+        const column = entry.texts.get(texts[k]!)!;
+        let code = index[k]!.get(value);
         if (code === undefined) {
-          code = dict.length;
-          dict.push(value);
-          index.set(value, code);
-          added += 2 * value.length + 48;
+          code = column.dict.length;
+          column.dict.push(value);
+          index[k]!.set(value, code);
+          entry.bytes += 2 * value.length + 48;
         }
-        codes[r] = code;
+        column.codes[at] = code;
       }
-      entry.texts.set(name, { dict, codes });
-      added += 4 * n;
+      for (let k = 0; k < totals.length; k++) entry.totals.get(totals[k]!)![at] = Number(row[2 + texts.length + k]);
+    };
+    const select = `SELECT day, client${columns.map((c) => `, ${c}`).join('')}`;
+    if (inTableOrder) {
+      for (const row of prepare(`${select} FROM ${sessions} NOT INDEXED WHERE property = ? AND day BETWEEN ? AND ?`).iterate(property, first, last)) add(row);
+    } else {
+      const statement = prepare(`${select} FROM ${sessions} WHERE property = ? AND day = ?`);
+      for (const { day } of wanted) for (const row of statement.iterate(property, day)) add(row);
+    }
+    for (const [day, builder] of builders) {
+      if (builder.at !== builder.entry.count) throw new Error(`session columns: ${day} has ${builder.at} sessions, counted ${builder.entry.count}`);
+      const key = `${property}\u0001${day}`;
+      const old = days.get(key);
+      if (old !== undefined) bytes -= old.bytes;
+      days.delete(key);
+      days.set(key, builder.entry);
+      bytes += builder.entry.bytes;
+    }
+  };
+
+  /** The range's days with at least the columns asked, as of the snapshot being read. */
+  const changesOf = db.prepare<[string, string], number>(`SELECT changes FROM ${q(t.sessionDays)} WHERE property = ? AND day = ?`).pluck();
+  const inlineDays = options.inlineDays ?? 2;
+
+  // Days to read in the background: property + day → the columns wanted.
+  const pending = new Map<string, { property: string; day: string; texts: Set<string>; totals: Set<number> }>();
+  const waiters: (() => void)[] = [];
+  let scheduled = false;
+  const schedule = (): void => {
+    if (pending.size === 0) {
+      for (const resolve of waiters.splice(0)) resolve();
+      return;
+    }
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(readPendingDays);
+  };
+  /** Reads pending days for up to SLICE_MS (at least one day), then yields to the event loop. */
+  const readPendingDays = (): void => {
+    scheduled = false;
+    const started = performance.now();
+    while (pending.size > 0 && performance.now() - started < SLICE_MS) readPendingDay();
+    schedule();
+  };
+  const readPendingDay = (): void => {
+    const next = pending.entries().next();
+    if (next.done === true) return;
+    const [key, job] = next.value;
+    pending.delete(key);
+    try {
+      readSnapshot(db, () => {
+        const changes = changesOf.get(job.property, job.day);
+        if (changes === undefined) return;
+        const entry = days.get(key);
+        if (entry !== undefined && entry.changes === changes) {
+          if ([...job.texts].every((c) => entry.texts.has(c)) && [...job.totals].every((i) => entry.totals.has(i))) return;
+          for (const c of entry.texts.keys()) job.texts.add(c);
+          for (const i of entry.totals.keys()) job.totals.add(i);
+        }
+        read(job.property, [{ day: job.day, changes }], [...job.texts], [...job.totals]);
+      });
+      trim();
+    } catch {
+      // The version's tables went (a replay switched versions) or the store closed: nothing left to warm.
+      pending.clear();
+    }
+  };
+
+  /** The range's days with at least the columns asked, as of the snapshot being read; undefined when too many are missing (read in the background). */
+  const columnsOfRange = (property: string, from: string, to: string, texts: readonly string[], totals: readonly number[]): [string, DayColumns][] | undefined => {
+    const range = daysOf.all(property, from, to);
+    // Columns a day lacks are read with those it has: one statement per day and read.
+    const stale: { day: string; changes: number }[] = [];
+    const wantedTexts = new Set(texts);
+    const wantedTotals = new Set(totals);
+    for (const [day, changes] of range) {
+      const entry = days.get(`${property}\u0001${day}`);
+      if (entry !== undefined && entry.changes === changes && texts.every((c) => entry.texts.has(c)) && totals.every((i) => entry.totals.has(i))) continue;
+      if (entry !== undefined && entry.changes === changes) {
+        for (const c of entry.texts.keys()) wantedTexts.add(c);
+        for (const i of entry.totals.keys()) wantedTotals.add(i);
+      }
+      stale.push({ day, changes });
+    }
+    if (stale.length > inlineDays) {
+      for (const { day } of stale) {
+        const key = `${property}\u0001${day}`;
+        const job = pending.get(key) ?? { property, day, texts: new Set<string>(), totals: new Set<number>() };
+        for (const c of wantedTexts) job.texts.add(c);
+        for (const i of wantedTotals) job.totals.add(i);
+        pending.set(key, job);
+      }
+      schedule();
+      return undefined;
+    }
+    if (stale.length > 0) read(property, stale, [...wantedTexts], [...wantedTotals]);
+    return range.map(([day]) => {
+      const key = `${property}\u0001${day}`;
+      const entry = days.get(key)!;
+      days.delete(key);
+      days.set(key, entry);
+      return [day, entry];
     });
-    missingTotals.forEach((position, k) => {
-      const values = new Float64Array(n);
-      for (let r = 0; r < n; r++) values[r] = Number(rows[r]![missingTexts.length + k]);
-      entry.totals.set(position, values);
-      added += 8 * n;
-    });
-    entry.bytes += added;
-    bytes += added;
-    return entry;
   };
 
   const trim = (): void => {
     for (const [key, entry] of days) {
-      if (bytes <= maxBytes) break;
+      if (bytes + clientBytes <= maxBytes) break;
       days.delete(key);
       bytes -= entry.bytes;
     }
+    // The client numbers outlive the days that used them; past half the budget, start again.
+    if (clientBytes > maxBytes / 2 || clientNumbers.size >= CLIENT_LIMIT) forgetAll();
   };
 
   const canAnswer = (dimensions: readonly string[], filter: DimensionFilter | undefined): boolean =>
@@ -215,9 +353,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     aggregate(request) {
       const { property, dimensions, filter, positions } = request;
       if (!canAnswer(dimensions, filter)) throw new Error('session columns: the request names a dimension they do not hold');
-      const texts = [...new Set(['client', ...dimensions.filter(isTextColumn), ...[...filterColumns(filter, new Set())].filter(isTextColumn)])];
-      const groups = new Map<number | string, Group>();
-      const everyone = new Set<string>();
+      const texts = [...new Set([...dimensions.filter(isTextColumn), ...[...filterColumns(filter, new Set())].filter(isTextColumn)])];
       // Each dimension's values across days, numbered.
       const valueIds = dimensions.map(() => new Map<string, number>());
       const valueNames = dimensions.map((): string[] => []);
@@ -230,60 +366,113 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
         }
         return id;
       };
+      interface Day {
+        columns: DayColumns;
+        test: true | ((row: number) => boolean);
+        /** Per dimension: the day's codes and each code's value number, or one value number for the whole day. */
+        values: ({ codes: Int32Array; ids: Int32Array } | number)[];
+      }
+      const plan: Day[] = [];
+      // The clients numbered when the days were read (trimming may start the numbering again for the next request).
+      let clientCount = 0;
+      let cold = false;
       try {
         readSnapshot(db, () => {
-          for (const [day, changes] of daysOf.all(property, request.from, request.to)) {
-            const columns = columnsOfDay(property, day, changes, texts, positions);
+          const range = columnsOfRange(property, request.from, request.to, texts, positions);
+          if (range === undefined) {
+            cold = true;
+            return;
+          }
+          for (const [day, columns] of range) {
             const test = filter === undefined ? true : dayTest(filter, day, columns);
-            if (test === false) continue;
-            // Per dimension: a day's code → the dimension's value id, or one id for the whole day.
-            const translate = dimensions.map((d, i) => {
+            if (test === false || columns.count === 0) continue;
+            const values = dimensions.map((d, i) => {
               if (isDayDimension(d)) return idOf(i, timeValueOf(d, day, ''));
               const { dict, codes } = columns.texts.get(d)!;
               const ids = new Int32Array(dict.length);
               for (let c = 0; c < dict.length; c++) ids[c] = idOf(i, dict[c]!);
-              return { ids, codes };
+              return { codes, ids };
             });
-            const idAt = (i: number, row: number): number => {
-              const tr = translate[i]!;
-              return typeof tr === 'number' ? tr : tr.ids[tr.codes[row]!]!;
-            };
-            const client = columns.texts.get('client')!;
-            const sums = positions.map((p) => columns.totals.get(p)!);
-            for (let row = 0; row < columns.count; row++) {
-              if (test !== true && !test(row)) continue;
-              // Up to two dimensions make a number (value ids stay far below 2^26).
-              let key: number | string;
-              if (dimensions.length === 0) key = 0;
-              else if (dimensions.length === 1) key = idAt(0, row);
-              else if (dimensions.length === 2) key = idAt(0, row) * 67_108_864 + idAt(1, row);
-              else key = dimensions.map((_, i) => idAt(i, row)).join(',');
-              let group = groups.get(key);
-              if (group === undefined) {
-                group = { ids: dimensions.map((_, i) => idAt(i, row)), sums: new Float64Array(positions.length), clients: new Set() };
-                groups.set(key, group);
-              }
-              for (let k = 0; k < sums.length; k++) group.sums[k]! += sums[k]![row]!;
-              const id = client.dict[client.codes[row]!]!;
-              group.clients.add(id);
-              everyone.add(id);
-            }
+            plan.push({ columns, test, values });
           }
+          clientCount = clientNumbers.size;
         });
       } finally {
         trim();
       }
-      const rows: ColumnAggregateRow[] = [];
-      for (const group of groups.values()) {
-        const stored = new Array<number>(METRIC_COUNT).fill(0);
-        positions.forEach((p, k) => (stored[p] = group.sums[k]!));
-        rows.push({ values: group.ids.map((id, i) => valueNames[i]![id]!), stored, users: group.clients.size });
+      if (cold) return undefined;
+
+      // A row's group: its value numbers in mixed radix, then a dense array or a map to a group number.
+      const radix = valueNames.map((names) => Math.max(1, names.length));
+      const cells = radix.reduce((a, b) => a * b, 1);
+      const dense = cells <= DENSE_GROUPS ? new Int32Array(cells).fill(-1) : undefined;
+      const sparse = new Map<number, number>();
+      const groupIds: number[][] = [];
+      const sums: number[] = [];
+      const width = positions.length;
+      const groupOf = (key: number, ids: () => number[]): number => {
+        let g = dense !== undefined ? dense[key]! : (sparse.get(key) ?? -1);
+        if (g === -1) {
+          g = groupIds.length;
+          groupIds.push(ids());
+          for (let k = 0; k < width; k++) sums.push(0);
+          if (dense !== undefined) dense[key] = g;
+          else sparse.set(key, g);
+        }
+        return g;
+      };
+      const total = plan.reduce((n, d) => n + d.columns.count, 0);
+      // (group, client) pairs, sorted afterwards to count each group's distinct clients.
+      const pairs = new Float64Array(total);
+      let matched = 0;
+      const seen = new Uint8Array(clientCount);
+      let users = 0;
+      const exact = cells < Number.MAX_SAFE_INTEGER / CLIENT_LIMIT;
+      if (!exact) throw new Error('session columns: too many combinations of values to number');
+      for (const { columns, test, values } of plan) {
+        const valueAt = values.map((v) => (typeof v === 'number' ? () => v : (row: number) => v.ids[v.codes[row]!]!));
+        const keyAt = (row: number): number => {
+          let key = 0;
+          for (let i = 0; i < valueAt.length; i++) key = key * radix[i]! + valueAt[i]!(row);
+          return key;
+        };
+        const sumsOf = positions.map((p) => columns.totals.get(p)!);
+        const { clients } = columns;
+        for (let row = 0; row < columns.count; row++) {
+          if (test !== true && !test(row)) continue;
+          const g = groupOf(keyAt(row), () => valueAt.map((value) => value(row)));
+          const base = g * width;
+          for (let k = 0; k < width; k++) sums[base + k] = sums[base + k]! + sumsOf[k]![row]!;
+          const client = clients[row]!;
+          pairs[matched++] = g * CLIENT_LIMIT + client;
+          if (seen[client] === 0) {
+            seen[client] = 1;
+            users++;
+          }
+        }
       }
-      return { rows, users: everyone.size };
+      const sorted = pairs.subarray(0, matched).sort();
+      const groupUsers = new Int32Array(groupIds.length);
+      let previous = -1;
+      for (let k = 0; k < sorted.length; k++) {
+        const pair = sorted[k]!;
+        if (pair !== previous) groupUsers[Math.floor(pair / CLIENT_LIMIT)]!++;
+        previous = pair;
+      }
+      const rows: ColumnAggregateRow[] = groupIds.map((ids, g) => {
+        const stored = new Array<number>(METRIC_COUNT).fill(0);
+        positions.forEach((p, k) => (stored[p] = sums[g * width + k]!));
+        return { values: ids.map((id, i) => valueNames[i]![id]!), stored, users: groupUsers[g]! };
+      });
+      return { rows, users };
+    },
+
+    settled() {
+      return pending.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
     },
 
     stats() {
-      return { days: days.size, bytes, loads };
+      return { days: days.size, bytes: bytes + clientBytes, loads };
     },
   };
 }

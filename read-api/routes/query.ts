@@ -4,6 +4,7 @@
 // `format=csv` answers CSV (csv.ts).
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import type { Config } from '../../platform/config.ts';
 import type { ReadApiDeps } from '../app.ts';
 import { defineRoute, type AnyRoute } from '../http/route.ts';
 import { DIMENSIONS, METRICS } from './query/catalog.ts';
@@ -55,9 +56,14 @@ function sendCsv(res: Response, answer: QueryAnswer): void {
   res.send(answerToCsv(answer));
 }
 
-export function queryRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readStore' | 'now'> & { maxHitSessions?: number }): AnyRoute[] {
+export function queryRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readStore' | 'now'> & { maxHitSessions?: number; config?: Pick<Config, 'SESSION_COLUMNS_MB'> }): AnyRoute[] {
   const now = deps.now ?? Date.now;
-  const engine = createQueryEngine({ readStore: deps.readStore, eventStore: deps.eventStore, ...(deps.maxHitSessions === undefined ? {} : { maxHitSessions: deps.maxHitSessions }) });
+  const engine = createQueryEngine({
+    readStore: deps.readStore,
+    eventStore: deps.eventStore,
+    ...(deps.maxHitSessions === undefined ? {} : { maxHitSessions: deps.maxHitSessions }),
+    ...(deps.config === undefined ? {} : { sessionColumnsMb: deps.config.SESSION_COLUMNS_MB }),
+  });
   const answer = async (body: QueryBody, where: 'body' | 'query', req: Request, res: Response): Promise<QueryAnswer | undefined> => {
     const request = requestOf(body, where);
     const result = await engine.run(request, now());

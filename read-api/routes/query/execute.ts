@@ -4,7 +4,7 @@
 // order, paging and the comparison.
 import { loadProperty } from '../../../administration/properties.ts';
 import type { PropertySettings } from '../../../domain/property/settings.ts';
-import { createEmbeddedAdhocSource, type EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
+import { createEmbeddedAdhocSource, type EmbeddedAdhocSource, type EmbeddedAdhocSourceOptions } from '../../../projections/analytics/adhoc-embedded.ts';
 import { isTimeDimension } from '../../../projections/analytics/calendar.ts';
 import { filterDimensions } from '../../../projections/analytics/adhoc-filter.ts';
 import { localDayOf } from '../../../projections/analytics/local-time.ts';
@@ -59,6 +59,8 @@ export interface QueryEngineDeps {
   readStore: ReadStore;
   eventStore: EventStore;
   maxHitSessions?: number;
+  /** Memory for session columns (SESSION_COLUMNS_MB); 0: ad hoc aggregates in SQL. Default 256. */
+  sessionColumnsMb?: number;
 }
 
 interface Sources {
@@ -70,7 +72,7 @@ interface Sources {
 export type SourceCache = Map<number, Sources>;
 
 /** The read model of the active analytics version (503 problems while there is none). */
-export async function analyticsSources(readStore: ReadStore, cache: SourceCache): Promise<Sources & { store: EmbeddedReadStore; version: number }> {
+export async function analyticsSources(readStore: ReadStore, cache: SourceCache, options: EmbeddedAdhocSourceOptions = { sessionColumns: false }): Promise<Sources & { store: EmbeddedReadStore; version: number }> {
   if (readStore.kind !== 'embedded') {
     throw new ProblemError(503, 'stats queries are answered from the embedded read store; this server uses MongoDB, whose query adapter is not there yet', { type: 'read-model-unavailable' });
   }
@@ -80,7 +82,7 @@ export async function analyticsSources(readStore: ReadStore, cache: SourceCache)
   if (sources === undefined) {
     // A replay switched versions: the old version's tables are gone.
     cache.clear();
-    sources = { base: createEmbeddedReadSource(readStore, ANALYTICS, version), adhoc: createEmbeddedAdhocSource(readStore, ANALYTICS, version) };
+    sources = { base: createEmbeddedReadSource(readStore, ANALYTICS, version), adhoc: createEmbeddedAdhocSource(readStore, ANALYTICS, version, options) };
     cache.set(version, sources);
   }
   return { ...sources, store: readStore, version };
@@ -228,10 +230,12 @@ export interface QueryEngine {
 export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
   const cache: SourceCache = new Map();
   const maxHitSessions = deps.maxHitSessions ?? DEFAULT_MAX_HIT_SESSIONS;
+  const columnsMb = deps.sessionColumnsMb ?? 256;
+  const sourceOptions: EmbeddedAdhocSourceOptions = { sessionColumns: columnsMb === 0 ? false : { maxBytes: columnsMb * 1024 * 1024 } };
   return {
     async run(request, now) {
       const settings = await propertySettings(deps.eventStore, request.property);
-      const sources = await analyticsSources(deps.readStore, cache);
+      const sources = await analyticsSources(deps.readStore, cache, sourceOptions);
       const info = sources.adhoc.propertyInfo(request.property) ?? defaultPropertyInfo(request.property);
       const today = localDayOf(now, settings.timeZone);
       const range = resolveDateRange(request.dateRange, today, sources.adhoc.firstDay(request.property));
