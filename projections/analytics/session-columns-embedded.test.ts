@@ -186,6 +186,21 @@ test('a day is read once while its sessions do not change; a cold range is read 
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(sorted(adhoc.aggregateSessions(aggregate)), expected);
 
+    // A day read in chunks whose sessions change between two chunks is read again from its start.
+    const chunked = openSessionColumns(store.queryDb, t, { chunkRows: 2, sliceMs: 0 })!;
+    assert.is(chunked.aggregate(request), undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const readsBefore = chunked.stats().loads;
+    assert.ok(readsBefore >= 1 && chunked.stats().days === 0, 'the first day is being read');
+    const later = createEventLog().property(variedSettings);
+    const more = later.hits(variedSettings, variedHits(variedSettings, ['5.1', '6.1'], now).sort((a, b) => a.time - b.time)).events.slice(1);
+    await sink.applyBatch(more.map((e, i) => ({ ...e, position: `${log.events[log.events.length - 1]!.position}.${String(i).padStart(6, '0')}` })), `${log.events[log.events.length - 1]!.position}.999999`);
+    await chunked.settled();
+    assert.ok(chunked.stats().loads > 3, `${chunked.stats().loads} day reads: the changed day started again`);
+    const changed = byValues(openSessionColumns(store.queryDb, t, { inlineDays: Infinity })!.aggregate(request));
+    assert.equal(byValues(chunked.aggregate(request)), changed);
+    assert.not.equal(changed, byValues(first));
+
     assert.is(columns.canAnswer(['cd1'], undefined), false);
     assert.is(columns.canAnswer(['country'], { condition: { dimension: 'pagePath', op: 'is', values: ['/a'] } }), false);
     assert.is(columns.canAnswer(['country', 'week'], { not: { condition: { dimension: 'hour', op: 'is', values: ['2024-05-04 05'] } } }), true);

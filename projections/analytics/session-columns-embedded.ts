@@ -63,13 +63,21 @@ export interface SessionColumnsOptions {
    * background; Infinity reads every missing day at once.
    */
   inlineDays?: number;
+  /** Sessions per chunk of a day read in the background (default 2,000). */
+  chunkRows?: number;
+  /** How long the background reading may hold the event loop at a time, ms (default 20; at least one chunk). */
+  sliceMs?: number;
 }
 
 export const DEFAULT_SESSION_COLUMNS_BYTES = 256 * 1024 * 1024;
 
+/** Codes and totals are read into wide arrays, then kept in the narrowest that holds them. */
+type Codes = Uint8Array | Uint16Array | Int32Array;
+type Totals = Int32Array | Float64Array;
+
 interface TextColumn {
   dict: string[];
-  codes: Int32Array;
+  codes: Codes;
 }
 
 /** One day's sessions of one property as columns, in no particular order (every column of a day is read by one statement). */
@@ -79,8 +87,24 @@ interface DayColumns {
   texts: Map<string, TextColumn>;
   /** The sessions' clients as numbers of `clientNumbers` (users are counted by number). */
   clients: Int32Array;
-  totals: Map<number, Float64Array>;
+  totals: Map<number, Totals>;
   bytes: number;
+}
+
+/** The codes in the narrowest array for the dictionary's size. */
+function narrowCodes(codes: Int32Array, distinct: number): Codes {
+  if (distinct <= 0x100) return Uint8Array.from(codes);
+  if (distinct <= 0x10000) return Uint16Array.from(codes);
+  return codes;
+}
+
+/** Counts and milliseconds fit 32-bit integers; revenue in millionths may not. */
+function narrowTotals(values: Float64Array): Totals {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (!Number.isInteger(x) || x > 0x7fffffff || x < -0x80000000) return values;
+  }
+  return Int32Array.from(values);
 }
 
 /** A text column of the sessions table the columns keep. */
@@ -134,8 +158,10 @@ function dayTest(filter: DimensionFilter, day: string, columns: DayColumns): Day
   return all ? (row) => parts.every((p) => p(row)) : (row) => parts.some((p) => p(row));
 }
 
-/** How long the background reading may hold the event loop at a time (it always reads at least one day). */
-const SLICE_MS = 40;
+/** How long the background reading may hold the event loop at a time (it always reads at least one chunk). */
+const SLICE_MS = 20;
+/** Sessions per chunk of a day read in the background (a few milliseconds). */
+const CHUNK_ROWS = 2_000;
 /** Client numbers must stay below 2^27: a (group, client) pair is one number. */
 const CLIENT_LIMIT = 2 ** 27;
 /** Groups of two or more dimensions use an array indexed by their value numbers up to this many cells. */
@@ -185,6 +211,62 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     return n;
   };
 
+  /** One day's columns being filled, row by row. */
+  interface DayBuilder {
+    entry: DayColumns;
+    texts: readonly string[];
+    totals: readonly number[];
+    index: Map<string, number>[];
+    at: number;
+  }
+  const startDay = (changes: number, count: number, texts: readonly string[], totals: readonly number[]): DayBuilder => {
+    const entry: DayColumns = { changes, count, texts: new Map(), clients: new Int32Array(count), totals: new Map(), bytes: 4 * count };
+    for (const name of texts) entry.texts.set(name, { dict: [], codes: new Int32Array(count) });
+    for (const i of totals) entry.totals.set(i, new Float64Array(count));
+    return { entry, texts, totals, index: texts.map(() => new Map()), at: 0 };
+  };
+  /** A row of [..., client, texts..., totals...] from position `from` on. */
+  const addRow = (builder: DayBuilder, row: readonly unknown[], from: number): void => {
+    const { entry, index, texts, totals } = builder;
+    const at = builder.at++;
+    if (at >= entry.count) throw new Error(`session columns: more sessions than the ${entry.count} counted`);
+    entry.clients[at] = clientNumber(row[from] as string);
+    for (let k = 0; k < texts.length; k++) {
+      const value = String(row[from + 1 + k]);
+      const column = entry.texts.get(texts[k]!)!;
+      let code = index[k]!.get(value);
+      if (code === undefined) {
+        code = column.dict.length;
+        column.dict.push(value);
+        index[k]!.set(value, code);
+        entry.bytes += 2 * value.length + 48;
+      }
+      column.codes[at] = code;
+    }
+    for (let k = 0; k < totals.length; k++) entry.totals.get(totals[k]!)![at] = Number(row[from + 1 + texts.length + k]);
+  };
+  /** The day's columns, complete, go into memory in their narrowest arrays. */
+  const install = (property: string, day: string, builder: DayBuilder): void => {
+    const { entry } = builder;
+    if (builder.at !== entry.count) throw new Error(`session columns: ${day} has ${builder.at} sessions, counted ${entry.count}`);
+    for (const column of entry.texts.values()) {
+      column.codes = narrowCodes(column.codes as Int32Array, column.dict.length);
+      entry.bytes += column.codes.byteLength;
+    }
+    for (const [i, values] of entry.totals) {
+      const kept = narrowTotals(values as Float64Array);
+      entry.totals.set(i, kept);
+      entry.bytes += kept.byteLength;
+    }
+    const key = `${property}\u0001${day}`;
+    const old = days.get(key);
+    if (old !== undefined) bytes -= old.bytes;
+    days.delete(key);
+    days.set(key, entry);
+    bytes += entry.bytes;
+  };
+  const columnList = (texts: readonly string[], totals: readonly number[]): string => ['client', ...texts.map(q), ...totals.map((i) => q(totalColumn(BASE_METRICS[i]!)))].join(', ');
+
   /**
    * Reads the given days' columns, every column of a day in one statement: in table order
    * through the whole range when the days are a large part of the table (the index would
@@ -196,65 +278,39 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     const last = wanted[wanted.length - 1]!.day;
     const inTableOrder = wanted.length >= 3 && wanted.length >= 0.4 * dayCount.get()!;
     const counts = inTableOrder ? new Map(countsOf.all(property, first, last)) : new Map(wanted.map(({ day }) => [day, countOf.get(property, day)!]));
-    const columns = [...texts.map(q), ...totals.map((i) => q(totalColumn(BASE_METRICS[i]!)))];
-    interface Builder {
-      entry: DayColumns;
-      index: Map<string, number>[];
-      at: number;
-    }
-    const builders = new Map<string, Builder>();
-    for (const { day, changes } of wanted) {
-      const count = counts.get(day) ?? 0;
-      const entry: DayColumns = { changes, count, texts: new Map(), clients: new Int32Array(count), totals: new Map(), bytes: 4 * count };
-      for (const name of texts) entry.texts.set(name, { dict: [], codes: new Int32Array(count) });
-      for (const i of totals) entry.totals.set(i, new Float64Array(count));
-      entry.bytes += count * (4 * texts.length + 8 * totals.length);
-      builders.set(day, { entry, index: texts.map(() => new Map()), at: 0 });
-    }
-    const add = (row: readonly unknown[]): void => {
-      const builder = builders.get(row[0] as string);
-      if (builder === undefined) return;
-      const { entry, index } = builder;
-      const at = builder.at++;
-      entry.clients[at] = clientNumber(row[1] as string);
-      for (let k = 0; k < texts.length; k++) {
-        const value = String(row[2 + k]);
-        const column = entry.texts.get(texts[k]!)!;
-        let code = index[k]!.get(value);
-        if (code === undefined) {
-          code = column.dict.length;
-          column.dict.push(value);
-          index[k]!.set(value, code);
-          entry.bytes += 2 * value.length + 48;
-        }
-        column.codes[at] = code;
-      }
-      for (let k = 0; k < totals.length; k++) entry.totals.get(totals[k]!)![at] = Number(row[2 + texts.length + k]);
-    };
-    const select = `SELECT day, client${columns.map((c) => `, ${c}`).join('')}`;
+    const builders = new Map(wanted.map(({ day, changes }) => [day, startDay(changes, counts.get(day) ?? 0, texts, totals)]));
+    const select = `SELECT day, ${columnList(texts, totals)}`;
     if (inTableOrder) {
-      for (const row of prepare(`${select} FROM ${sessions} NOT INDEXED WHERE property = ? AND day BETWEEN ? AND ?`).iterate(property, first, last)) add(row);
+      for (const row of prepare(`${select} FROM ${sessions} NOT INDEXED WHERE property = ? AND day BETWEEN ? AND ?`).iterate(property, first, last)) {
+        const builder = builders.get(row[0] as string);
+        if (builder !== undefined) addRow(builder, row, 1);
+      }
     } else {
       const statement = prepare(`${select} FROM ${sessions} WHERE property = ? AND day = ?`);
-      for (const { day } of wanted) for (const row of statement.iterate(property, day)) add(row);
+      for (const { day } of wanted) for (const row of statement.iterate(property, day)) addRow(builders.get(day)!, row, 1);
     }
-    for (const [day, builder] of builders) {
-      if (builder.at !== builder.entry.count) throw new Error(`session columns: ${day} has ${builder.at} sessions, counted ${builder.entry.count}`);
-      const key = `${property}\u0001${day}`;
-      const old = days.get(key);
-      if (old !== undefined) bytes -= old.bytes;
-      days.delete(key);
-      days.set(key, builder.entry);
-      bytes += builder.entry.bytes;
-    }
+    for (const [day, builder] of builders) install(property, day, builder);
   };
 
-  /** The range's days with at least the columns asked, as of the snapshot being read. */
   const changesOf = db.prepare<[string, string], number>(`SELECT changes FROM ${q(t.sessionDays)} WHERE property = ? AND day = ?`).pluck();
   const inlineDays = options.inlineDays ?? 2;
+  const chunkRows = options.chunkRows ?? CHUNK_ROWS;
+  const sliceMs = options.sliceMs ?? SLICE_MS;
 
-  // Days to read in the background: property + day → the columns wanted.
-  const pending = new Map<string, { property: string; day: string; texts: Set<string>; totals: Set<number> }>();
+  /**
+   * A day read in the background, CHUNK_ROWS sessions at a time (in id order), each chunk in
+   * its own read snapshot with the day's change count: a count that moved between chunks
+   * starts the day again, so the chunks are of one state of the day.
+   */
+  interface Job {
+    property: string;
+    day: string;
+    texts: Set<string>;
+    totals: Set<number>;
+    builder?: DayBuilder | undefined;
+    after: string;
+  }
+  const pending = new Map<string, Job>();
   const waiters: (() => void)[] = [];
   let scheduled = false;
   const schedule = (): void => {
@@ -266,30 +322,44 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     scheduled = true;
     setImmediate(readPendingDays);
   };
-  /** Reads pending days for up to SLICE_MS (at least one day), then yields to the event loop. */
+  /** Reads chunks of pending days for up to SLICE_MS (at least one chunk), then yields to the event loop. */
   const readPendingDays = (): void => {
     scheduled = false;
     const started = performance.now();
-    while (pending.size > 0 && performance.now() - started < SLICE_MS) readPendingDay();
+    do readPendingChunk();
+    while (pending.size > 0 && performance.now() - started < sliceMs);
     schedule();
   };
-  const readPendingDay = (): void => {
+  const readPendingChunk = (): void => {
     const next = pending.entries().next();
     if (next.done === true) return;
     const [key, job] = next.value;
-    pending.delete(key);
     try {
-      readSnapshot(db, () => {
+      const done = readSnapshot(db, (): boolean => {
         const changes = changesOf.get(job.property, job.day);
-        if (changes === undefined) return;
-        const entry = days.get(key);
-        if (entry !== undefined && entry.changes === changes) {
-          if ([...job.texts].every((c) => entry.texts.has(c)) && [...job.totals].every((i) => entry.totals.has(i))) return;
-          for (const c of entry.texts.keys()) job.texts.add(c);
-          for (const i of entry.totals.keys()) job.totals.add(i);
+        if (changes === undefined) return true;
+        if (job.builder === undefined || job.builder.entry.changes !== changes) {
+          const entry = days.get(key);
+          if (entry !== undefined && entry.changes === changes) {
+            if ([...job.texts].every((c) => entry.texts.has(c)) && [...job.totals].every((i) => entry.totals.has(i))) return true;
+            for (const c of entry.texts.keys()) job.texts.add(c);
+            for (const i of entry.totals.keys()) job.totals.add(i);
+          }
+          loads++;
+          job.builder = startDay(changes, countOf.get(job.property, job.day)!, [...job.texts], [...job.totals]);
+          job.after = '';
         }
-        read(job.property, [{ day: job.day, changes }], [...job.texts], [...job.totals]);
+        const builder = job.builder;
+        const rows = prepare(`SELECT id, ${columnList(builder.texts, builder.totals)} FROM ${sessions} WHERE property = ? AND day = ? AND id > ? ORDER BY id LIMIT ${chunkRows}`).all(job.property, job.day, job.after);
+        for (const row of rows) addRow(builder, row, 1);
+        if (rows.length === chunkRows) {
+          job.after = rows[rows.length - 1]![0] as string;
+          return false;
+        }
+        install(job.property, job.day, builder);
+        return true;
       });
+      if (done) pending.delete(key);
       trim();
     } catch {
       // The version's tables went (a replay switched versions) or the store closed: nothing left to warm.
@@ -316,9 +386,11 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     if (stale.length > inlineDays) {
       for (const { day } of stale) {
         const key = `${property}\u0001${day}`;
-        const job = pending.get(key) ?? { property, day, texts: new Set<string>(), totals: new Set<number>() };
+        const job: Job = pending.get(key) ?? { property, day, texts: new Set<string>(), totals: new Set<number>(), after: '' };
         for (const c of wantedTexts) job.texts.add(c);
         for (const i of wantedTotals) job.totals.add(i);
+        // A day being read without a column now wanted starts again with it.
+        if (job.builder !== undefined && (job.builder.texts.length < job.texts.size || job.builder.totals.length < job.totals.size)) job.builder = undefined;
         pending.set(key, job);
       }
       schedule();
@@ -370,7 +442,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
         columns: DayColumns;
         test: true | ((row: number) => boolean);
         /** Per dimension: the day's codes and each code's value number, or one value number for the whole day. */
-        values: ({ codes: Int32Array; ids: Int32Array } | number)[];
+        values: ({ codes: Codes; ids: Int32Array } | number)[];
       }
       const plan: Day[] = [];
       // The clients numbered when the days were read (trimming may start the numbering again for the next request).
