@@ -14,7 +14,7 @@ import { GEO_NOT_SET } from '../domain/hit.ts';
 import type { PropertySettings } from '../domain/property/settings.ts';
 import type { CookielessIds } from './cookieless.ts';
 import { geoFromGeoid, type GeoLookup } from './geo.ts';
-import { createLru } from './lru.ts';
+import { createLru } from '../platform/lru.ts';
 import { anonymiseIp } from './measurement-protocol/anonymise-ip.ts';
 
 /** `qt` above this many milliseconds (4 hours) drops the hit (ga-processing.md §1.5). */

@@ -14,7 +14,7 @@ import { isIP } from 'node:net';
 import type { Geo } from '../domain/hit.ts';
 import { GEO_NOT_SET } from '../domain/hit.ts';
 import type { Logger } from '../platform/logger.ts';
-import { createLru } from './lru.ts';
+import { createLru } from '../platform/lru.ts';
 
 export interface GeoLookup {
   /** Location of a full IP address; GEO_NOT_SET when unknown. */

@@ -22,7 +22,7 @@ import type { PropertySettings } from '../domain/property/settings.ts';
 import type { Logger } from '../platform/logger.ts';
 import { InvalidAppendError, WrongExpectedRevisionError } from '../storage/eventstore/errors.ts';
 import type { EventStore, ExpectedRevision, RecordedEvent } from '../storage/eventstore/port.ts';
-import { createLru } from './lru.ts';
+import { createLru } from '../platform/lru.ts';
 
 export interface RecordedHit {
   stream: string;

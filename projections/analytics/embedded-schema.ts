@@ -18,6 +18,8 @@
 // - session_days(property, day, changes): how many batches have changed the day's
 //   sessions (v7 on), so a reader keeping a day's sessions in memory knows when they are
 //   stale (session-columns-embedded.ts).
+// - clients(key, property, client): a number per visitor (v8 on), in the sessions'
+//   `client_key` column, so that reader counts users by number; an erasure deletes the row.
 // - user_days(property, day, client, new_user): exact distinct users over any range.
 // - user_values(property, dimension, value, day, prev_day, clients): exact users per value
 //   of a session-level dimension over any range without a session scan (see
@@ -37,6 +39,7 @@ export interface AnalyticsTables {
   hourly: string;
   sessions: string;
   sessionDays: string;
+  clients: string;
   userDays: string;
   userValues: string;
   realtime: string;
@@ -52,6 +55,7 @@ export const tablesOf = (name: string, version: number): AnalyticsTables => {
     hourly: `${prefix}hourly`,
     sessions: `${prefix}sessions`,
     sessionDays: `${prefix}session_days`,
+    clients: `${prefix}clients`,
     userDays: `${prefix}user_days`,
     userValues: `${prefix}user_values`,
     realtime: `${prefix}realtime`,
@@ -105,8 +109,10 @@ export function createTables(db: Database.Database, t: AnalyticsTables): void {
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${q(t.sessions)} (
       id TEXT NOT NULL, property TEXT NOT NULL, client TEXT NOT NULL, day TEXT NOT NULL, hour TEXT NOT NULL,
-      started_at INTEGER NOT NULL, ${dimensionColumns}, ${totalColumns}, doc TEXT NOT NULL
+      started_at INTEGER NOT NULL, ${dimensionColumns}, ${totalColumns}, doc TEXT NOT NULL, client_key INTEGER NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS ${q(t.clients)} (key INTEGER PRIMARY KEY, property TEXT NOT NULL, client TEXT NOT NULL);
+    CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${t.clients}_by_client`)} ON ${q(t.clients)} (property, client);
     -- Keyed by day first: a session's day never changes, so inserts stay in the current
     -- day's pages, and a date range is one index range.
     CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${t.sessions}_key`)} ON ${q(t.sessions)} (property, day, id);

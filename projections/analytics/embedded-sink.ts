@@ -8,6 +8,7 @@
 // rollup rows left all zero are deleted (their value, a page path or a cd<N>, may be
 // the visitor's own).
 import type { Logger } from '../../platform/logger.ts';
+import { createLru } from '../../platform/lru.ts';
 import type { Position, RecordedEvent } from '../../storage/eventstore/port.ts';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import { dropCheckpoint, ensureCheckpointTable, readCheckpoint, writeCheckpoint } from '../checkpoints-embedded.ts';
@@ -22,6 +23,9 @@ import { ERASURE_PAGE_SIZE, processBatch, subtractStoredSessions, type BatchOutp
 import { SESSION_COLUMNS, sessionColumnList, sessionOfRow, sessionRowValues } from './embedded-sessions.ts';
 import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
 import { createDeviceParser } from './user-agent.ts';
+
+/** Client numbers kept in memory between batches. */
+const CLIENT_KEY_CACHE = 50_000;
 
 export interface EmbeddedAnalyticsSinkOptions {
   name: string;
@@ -80,10 +84,14 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       `INSERT INTO ${q(t.hourly)} (property, hour, ${metricNames}) VALUES (?, ?, ${metricParams})
        ON CONFLICT (property, hour) DO UPDATE SET ${metricAdds}`,
     ),
+    // A session's client number never changes: set on insert only.
     upsertSession: db.prepare(
-      `INSERT INTO ${q(t.sessions)} (${sessionColumnList}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})
+      `INSERT INTO ${q(t.sessions)} (${sessionColumnList}, client_key) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')}, ?)
        ON CONFLICT (property, day, id) DO UPDATE SET ${sessionSets}`,
     ),
+    clientKey: db.prepare<[string, string], number>(`SELECT key FROM ${q(t.clients)} WHERE property = ? AND client = ?`).pluck(),
+    insertClient: db.prepare<[string, string]>(`INSERT INTO ${q(t.clients)} (property, client) VALUES (?, ?)`),
+    deleteClient: db.prepare<[string, string]>(`DELETE FROM ${q(t.clients)} WHERE property = ? AND client = ?`),
     touchSessionDay: db.prepare<[string, string]>(
       `INSERT INTO ${q(t.sessionDays)} (property, day, changes) VALUES (?, ?, 1) ON CONFLICT (property, day) DO UPDATE SET changes = changes + 1`,
     ),
@@ -183,8 +191,19 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
 
   // The days whose sessions this batch writes or deletes: each is marked changed once, at the end.
   const changedDays = new Set<string>();
+  // Recently used client numbers. Holds numbers of the open transaction too: a failed batch empties it.
+  const clientKeys = createLru<string, number>(CLIENT_KEY_CACHE);
+  const clientKeyOf = (property: string, client: string): number => {
+    const id = `${property}\u0001${client}`;
+    let key = clientKeys.get(id);
+    if (key === undefined) {
+      key = sql.clientKey.get(property, client) ?? Number(sql.insertClient.run(property, client).lastInsertRowid);
+      clientKeys.set(id, key);
+    }
+    return key;
+  };
   const writeSession = (doc: SessionDoc): void => {
-    sql.upsertSession.run(sessionRowValues(doc));
+    sql.upsertSession.run(...sessionRowValues(doc), clientKeyOf(doc.property, doc.client));
     changedDays.add(`${doc.property}\u0001${doc.day}`);
   };
   const markChangedDays = (): void => {
@@ -232,6 +251,8 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       after = docs[docs.length - 1]!.id;
     }
     sql.deleteClientRealtime.run(erasure.property, erasure.client);
+    sql.deleteClient.run(erasure.property, erasure.client);
+    clientKeys.delete(`${erasure.property}\u0001${erasure.client}`);
   };
 
   const commit = db.transaction((output: BatchOutput, position: Position, now: number) => {
@@ -270,6 +291,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       if (stored !== knownCheckpoint) {
         logger.info({ stored, known: knownCheckpoint }, 'the checkpoint moved under this sink; reloading its caches');
         sessionCache.clear();
+        clientKeys.clear();
         userValues.forget();
         properties = loadProperties();
         knownCheckpoint = stored;
@@ -281,6 +303,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
         users = commit(output, position, now);
       } catch (error) {
         sessionCache.clear();
+        clientKeys.clear();
         userValues.forget();
         lastPrune = pruneBefore;
         throw error;
@@ -304,6 +327,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       })();
       properties = new Map();
       sessionCache.clear();
+      clientKeys.clear();
       userValues.forget();
       knownCheckpoint = undefined;
     },

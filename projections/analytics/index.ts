@@ -18,8 +18,9 @@ const EXTRACT_MODULE = new URL(`./extract${import.meta.url.endsWith('.ts') ? '.t
  * 5: the embedded daily rollups are indexed for a report's first page by the threshold algorithm.
  * 6: the embedded store keeps each dimension's daily totals (a report's totals without reading every value).
  * 7: the embedded store counts the changes to each day's sessions (the ad hoc reports keep a day's columns in memory until it changes).
+ * 8: embedded sessions carry a client number (`clients` table), so those columns count users by number.
  */
-export const ANALYTICS_PROJECTION_VERSION = 7;
+export const ANALYTICS_PROJECTION_VERSION = 8;
 
 export interface AnalyticsProjectionOptions {
   /** Wall clock for realtime (which facts are recent enough to keep). Default Date.now. */

@@ -16,22 +16,11 @@ import { q, tablesOf } from './embedded-schema.ts';
 import { createAnalyticsProjection } from './index.ts';
 import { BASE_METRICS, M } from './metrics.ts';
 import { openSessionColumns } from './session-columns-embedded.ts';
-import { createEventLog, variedHits, variedSettings } from './test-support.ts';
+import { createEventLog, random, variedHits, variedSettings } from './test-support.ts';
 
 const P = variedSettings.id;
 const DIMENSIONS = [...SESSION_DIMENSIONS, 'hour', 'date', 'dayOfWeek', 'week', 'month'];
 const DAYS = ['2024-05-03', '2024-05-04', '2024-05-05', '2024-05-06', '2024-05-07'];
-
-/** A deterministic pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Values = Map<string, string[]>;
 

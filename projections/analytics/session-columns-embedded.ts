@@ -14,7 +14,7 @@
 // used days leave first).
 import type Database from 'better-sqlite3';
 import { readSnapshot } from '../../storage/readstore/embedded.ts';
-import { conditionHolds, type DimensionFilter } from './adhoc-filter.ts';
+import { conditionHolds, filterDimensions, type DimensionFilter } from './adhoc-filter.ts';
 import { isDayDimension, timeValueOf } from './calendar.ts';
 import { isSessionDimension } from './dimensions.ts';
 import { columnsOf, q, totalColumn, type AnalyticsTables } from './embedded-schema.ts';
@@ -85,8 +85,10 @@ interface DayColumns {
   changes: number;
   count: number;
   texts: Map<string, TextColumn>;
-  /** The sessions' clients as numbers of `clientNumbers` (users are counted by number). */
+  /** The sessions' client numbers (`client_key`, v8): users are counted by number. */
   clients: Int32Array;
+  /** The largest of them (-1 for a day without sessions). */
+  maxClient: number;
   totals: Map<number, Totals>;
   bytes: number;
 }
@@ -111,15 +113,6 @@ function narrowTotals(values: Float64Array): Totals {
 const isTextColumn = (name: string): boolean => isSessionDimension(name) || name === 'hour' || name === 'client';
 /** A dimension the columns answer: a text column or a calendar value of the session's day. */
 const isColumnDimension = (name: string): boolean => name !== 'client' && (isTextColumn(name) || isDayDimension(name));
-
-function filterColumns(filter: DimensionFilter | undefined, into: Set<string>): Set<string> {
-  if (filter === undefined) return into;
-  if ('condition' in filter) into.add(filter.condition.dimension);
-  else if ('and' in filter) for (const f of filter.and) filterColumns(f, into);
-  else if ('or' in filter) for (const f of filter.or) filterColumns(f, into);
-  else filterColumns(filter.not, into);
-  return into;
-}
 
 /** A filter over one day's sessions: a constant when it does not depend on the session, else a test of a row. */
 type DayTest = boolean | ((row: number) => boolean);
@@ -168,9 +161,10 @@ const CLIENT_LIMIT = 2 ** 27;
 const DENSE_GROUPS = 1 << 22;
 
 export function openSessionColumns(db: Database.Database, t: AnalyticsTables, options: SessionColumnsOptions = {}): SessionColumns | undefined {
-  // A serving version built before v7 has no change counts: its reports stay in SQL.
+  // A serving version built before v8 has no change counts or client numbers: its reports stay in SQL.
   if (columnsOf(db, t.sessionDays).size === 0) return undefined;
-  if (!columnsOf(db, t.sessions).has(totalColumn('sessions'))) return undefined;
+  const stored = columnsOf(db, t.sessions);
+  if (!stored.has(totalColumn('sessions')) || !stored.has('client_key')) return undefined;
   const maxBytes = options.maxBytes ?? DEFAULT_SESSION_COLUMNS_BYTES;
   const sessions = q(t.sessions);
   const daysOf = db.prepare<[string, string, string], [string, number]>(`SELECT day, changes FROM ${q(t.sessionDays)} WHERE property = ? AND day BETWEEN ? AND ? ORDER BY day`).raw(true);
@@ -189,27 +183,8 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
 
   // Least recently used first.
   const days = new Map<string, DayColumns>();
-  const clientNumbers = new Map<string, number>();
-  let clientBytes = 0;
   let bytes = 0;
   let loads = 0;
-
-  const forgetAll = (): void => {
-    days.clear();
-    clientNumbers.clear();
-    clientBytes = 0;
-    bytes = 0;
-  };
-
-  const clientNumber = (client: string): number => {
-    let n = clientNumbers.get(client);
-    if (n === undefined) {
-      n = clientNumbers.size;
-      clientNumbers.set(client, n);
-      clientBytes += 2 * client.length + 64;
-    }
-    return n;
-  };
 
   /** One day's columns being filled, row by row. */
   interface DayBuilder {
@@ -220,7 +195,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     at: number;
   }
   const startDay = (changes: number, count: number, texts: readonly string[], totals: readonly number[]): DayBuilder => {
-    const entry: DayColumns = { changes, count, texts: new Map(), clients: new Int32Array(count), totals: new Map(), bytes: 4 * count };
+    const entry: DayColumns = { changes, count, texts: new Map(), clients: new Int32Array(count), maxClient: -1, totals: new Map(), bytes: 4 * count };
     for (const name of texts) entry.texts.set(name, { dict: [], codes: new Int32Array(count) });
     for (const i of totals) entry.totals.set(i, new Float64Array(count));
     return { entry, texts, totals, index: texts.map(() => new Map()), at: 0 };
@@ -230,7 +205,9 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     const { entry, index, texts, totals } = builder;
     const at = builder.at++;
     if (at >= entry.count) throw new Error(`session columns: more sessions than the ${entry.count} counted`);
-    entry.clients[at] = clientNumber(row[from] as string);
+    const client = Number(row[from]);
+    entry.clients[at] = client;
+    if (client > entry.maxClient) entry.maxClient = client;
     for (let k = 0; k < texts.length; k++) {
       const value = String(row[from + 1 + k]);
       const column = entry.texts.get(texts[k]!)!;
@@ -265,7 +242,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     days.set(key, entry);
     bytes += entry.bytes;
   };
-  const columnList = (texts: readonly string[], totals: readonly number[]): string => ['client', ...texts.map(q), ...totals.map((i) => q(totalColumn(BASE_METRICS[i]!)))].join(', ');
+  const columnList = (texts: readonly string[], totals: readonly number[]): string => ['client_key', ...texts.map(q), ...totals.map((i) => q(totalColumn(BASE_METRICS[i]!)))].join(', ');
 
   /**
    * Reads the given days' columns, every column of a day in one statement: in table order
@@ -408,16 +385,14 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
 
   const trim = (): void => {
     for (const [key, entry] of days) {
-      if (bytes + clientBytes <= maxBytes) break;
+      if (bytes <= maxBytes) break;
       days.delete(key);
       bytes -= entry.bytes;
     }
-    // The client numbers outlive the days that used them; past half the budget, start again.
-    if (clientBytes > maxBytes / 2 || clientNumbers.size >= CLIENT_LIMIT) forgetAll();
   };
 
   const canAnswer = (dimensions: readonly string[], filter: DimensionFilter | undefined): boolean =>
-    dimensions.every(isColumnDimension) && [...filterColumns(filter, new Set())].every(isColumnDimension);
+    dimensions.every(isColumnDimension) && [...filterDimensions(filter)].every(isColumnDimension);
 
   return {
     canAnswer,
@@ -425,7 +400,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     aggregate(request) {
       const { property, dimensions, filter, positions } = request;
       if (!canAnswer(dimensions, filter)) throw new Error('session columns: the request names a dimension they do not hold');
-      const texts = [...new Set([...dimensions.filter(isTextColumn), ...[...filterColumns(filter, new Set())].filter(isTextColumn)])];
+      const texts = [...new Set([...dimensions.filter(isTextColumn), ...[...filterDimensions(filter)].filter(isTextColumn)])];
       // Each dimension's values across days, numbered.
       const valueIds = dimensions.map(() => new Map<string, number>());
       const valueNames = dimensions.map((): string[] => []);
@@ -445,8 +420,6 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
         values: ({ codes: Codes; ids: Int32Array } | number)[];
       }
       const plan: Day[] = [];
-      // The clients numbered when the days were read (trimming may start the numbering again for the next request).
-      let clientCount = 0;
       let cold = false;
       try {
         readSnapshot(db, () => {
@@ -467,16 +440,18 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
             });
             plan.push({ columns, test, values });
           }
-          clientCount = clientNumbers.size;
         });
       } finally {
         trim();
       }
       if (cold) return undefined;
-
+      const maxClient = plan.reduce((max, d) => Math.max(max, d.columns.maxClient), -1);
+      const total = plan.reduce((n, d) => n + d.columns.count, 0);
       // A row's group: its value numbers in mixed radix, then a dense array or a map to a group number.
       const radix = valueNames.map((names) => Math.max(1, names.length));
       const cells = radix.reduce((a, b) => a * b, 1);
+      // Keys must be exact numbers and a (group, client) pair must fit one: else SQL answers.
+      if (maxClient >= CLIENT_LIMIT || total >= Number.MAX_SAFE_INTEGER / CLIENT_LIMIT || cells > Number.MAX_SAFE_INTEGER) return undefined;
       const dense = cells <= DENSE_GROUPS ? new Int32Array(cells).fill(-1) : undefined;
       const sparse = new Map<number, number>();
       const groupIds: number[][] = [];
@@ -493,14 +468,11 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
         }
         return g;
       };
-      const total = plan.reduce((n, d) => n + d.columns.count, 0);
       // (group, client) pairs, sorted afterwards to count each group's distinct clients.
       const pairs = new Float64Array(total);
       let matched = 0;
-      const seen = new Uint8Array(clientCount);
+      const seen = new Uint8Array(maxClient + 1);
       let users = 0;
-      const exact = cells < Number.MAX_SAFE_INTEGER / CLIENT_LIMIT;
-      if (!exact) throw new Error('session columns: too many combinations of values to number');
       for (const { columns, test, values } of plan) {
         const valueAt = values.map((v) => (typeof v === 'number' ? () => v : (row: number) => v.ids[v.codes[row]!]!));
         const keyAt = (row: number): number => {
@@ -544,7 +516,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     },
 
     stats() {
-      return { days: days.size, bytes: bytes + clientBytes, loads };
+      return { days: days.size, bytes, loads };
     },
   };
 }

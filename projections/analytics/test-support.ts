@@ -213,3 +213,14 @@ export function variedHits(settings: PropertySettings, cids: readonly string[], 
   });
   return hits.sort((a, b) => a.time - b.time);
 }
+
+/** A deterministic pseudo-random sequence in [0, 1) (mulberry32), for generated test cases. */
+export function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -13,7 +13,7 @@ import { openEmbeddedReadStore } from '../../storage/readstore/embedded.ts';
 import { SESSION_DIMENSIONS } from './dimensions.ts';
 import { createTables, q, tablesOf } from './embedded-schema.ts';
 import { createAnalyticsProjection } from './index.ts';
-import { createEventLog, event, variedHits, variedSettings, visit } from './test-support.ts';
+import { createEventLog, event, random, variedHits, variedSettings, visit } from './test-support.ts';
 import { daysBetween } from './local-time.ts';
 import { M } from './metrics.ts';
 import { boundFor, topValuesByThreshold } from './top-values-embedded.ts';
@@ -21,17 +21,6 @@ import { boundFor, topValuesByThreshold } from './top-values-embedded.ts';
 const P = 'UA-1-1';
 const DIM = 'pagePath';
 const t = tablesOf('analytics', 9);
-
-/** A deterministic pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Daily rows: value v has about weight(v) page views a day, missing on some days. */
 function fill(db: Database.Database, days: readonly string[], values: number, weight: (v: number) => number, seed: number): void {

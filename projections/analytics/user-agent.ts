@@ -2,6 +2,7 @@
 // 20 µs, and a site sees few distinct user agents, so answers are kept in a bounded
 // LRU keyed by the user-agent string: a replay parses each distinct agent about once.
 import { UAParser } from 'ua-parser-js';
+import { createLru } from '../../platform/lru.ts';
 
 export interface DeviceInfo {
   /** GA's three categories: desktop, mobile, tablet. */
@@ -30,18 +31,12 @@ export function parseDevice(userAgent: string): DeviceInfo {
 
 /** A parser with a bounded least-recently-used cache of `capacity` user agents. */
 export function createDeviceParser(capacity = 10_000): (userAgent: string) => DeviceInfo {
-  const cache = new Map<string, DeviceInfo>();
+  const cache = createLru<string, DeviceInfo>(capacity);
   return (userAgent) => {
     const hit = cache.get(userAgent);
-    if (hit !== undefined) {
-      // Map keeps insertion order: re-inserting marks the entry most recently used.
-      cache.delete(userAgent);
-      cache.set(userAgent, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit;
     const parsed = parseDevice(userAgent);
     cache.set(userAgent, parsed);
-    if (cache.size > capacity) cache.delete(cache.keys().next().value as string);
     return parsed;
   };
 }

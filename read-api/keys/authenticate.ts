@@ -4,7 +4,7 @@
 // for a while, whatever it sends, so keys cannot be guessed at speed.
 import type { Request } from 'express';
 import { createRateLimiter } from '../../collector/rate-limit.ts';
-import { createLru } from '../../collector/lru.ts';
+import { createLru } from '../../platform/lru.ts';
 import type { Authenticate } from '../http/route.ts';
 import { ProblemError, unauthorized } from '../http/problem.ts';
 import type { ApiKeyDirectory } from './directory.ts';
