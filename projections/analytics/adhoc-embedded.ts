@@ -5,6 +5,8 @@
 //   session dimensions, session-scoped cd<N>, the session's day and start hour and the
 //   week / month / weekday of its day), filtered by a dimension filter tree compiled to
 //   SQL, with every base metric summed from the documents and users counted exactly.
+//   Those of session and calendar dimensions and base metrics are answered from the
+//   session columns in memory when their days are there (session-columns-embedded.ts).
 // - Session scans: the documents of a range that pass a session-level filter, for the
 //   hit-level evaluation that reads the raw hits (read-api/routes/query/).
 // - Exact users over a set of dimension values (a filtered rollup report's total) and

@@ -2,16 +2,16 @@
 // store (adhoc-embedded.ts). SQLite reads and groups a row at a time, and at a few
 // million page views an ad hoc report over a month spent seconds doing it. Here each day's
 // sessions are held as columns: a text column as a dictionary of its distinct values and
-// one code per session, a session total as numbers. A report reads the columns it names,
-// tests a filter once per distinct value of a day rather than once per session, and
-// groups by codes.
+// one code per session, a session total as numbers, the sessions' client numbers. A report
+// reads the columns it names, tests a filter once per distinct value of a day rather than
+// once per session, groups by codes and counts users by client number.
 //
-// A day's columns are read from the sessions table in one read snapshot with the day's
-// change count (`session_days`, which the sink bumps in the transaction that writes or
-// deletes the day's sessions): a day whose count moved is read again, so answers are
-// those of the committed read model, never of an older one. Past days stay in memory;
-// today is read again after each batch that changed it. Memory is bounded (least recently
-// used days leave first).
+// A day's columns are read from the sessions table with the day's change count
+// (`session_days`, which the sink bumps in the transaction that writes or deletes the
+// day's sessions), all under one count: a day whose count moved is read again, so answers
+// are those of the committed read model, never of an older one. Past days stay in memory;
+// today is read again after each batch that changed it. A cold range is read in the
+// background while SQL answers. Memory is bounded (least recently used days leave first).
 import type Database from 'better-sqlite3';
 import { readSnapshot } from '../../storage/readstore/embedded.ts';
 import { conditionHolds, filterDimensions, type DimensionFilter } from './adhoc-filter.ts';
@@ -80,7 +80,7 @@ interface TextColumn {
   codes: Codes;
 }
 
-/** One day's sessions of one property as columns, in no particular order (every column of a day is read by one statement). */
+/** One day's sessions of one property as columns, every column in the same order (all read together, under one change count). */
 interface DayColumns {
   changes: number;
   count: number;
@@ -110,9 +110,9 @@ function narrowTotals(values: Float64Array): Totals {
 }
 
 /** A text column of the sessions table the columns keep. */
-const isTextColumn = (name: string): boolean => isSessionDimension(name) || name === 'hour' || name === 'client';
+const isTextColumn = (name: string): boolean => isSessionDimension(name) || name === 'hour';
 /** A dimension the columns answer: a text column or a calendar value of the session's day. */
-const isColumnDimension = (name: string): boolean => name !== 'client' && (isTextColumn(name) || isDayDimension(name));
+const isColumnDimension = (name: string): boolean => isTextColumn(name) || isDayDimension(name);
 
 /** A filter over one day's sessions: a constant when it does not depend on the session, else a test of a row. */
 type DayTest = boolean | ((row: number) => boolean);
