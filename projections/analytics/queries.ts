@@ -160,10 +160,10 @@ export const METRIC_NAMES: readonly string[] = [...BASE_METRICS, 'users', ...DER
 /** The base metrics (and 'users') a derived metric reads. */
 const inputsOf = (ratio: Ratio): readonly (BaseMetric | 'users')[] => [ratio.over, ...ratio.under, ...(ratio.minus ?? [])];
 
-/** A derived metric from base values in report units (`v` by name, or a function of the name). */
-function derive(metric: DerivedMetric, v: Record<string, number> | ((name: string) => number)): number {
+/** A derived metric from base values in report units. */
+function derive(metric: DerivedMetric, v: Record<string, number>): number {
   const ratio: Ratio = DERIVED_METRICS[metric];
-  const g = typeof v === 'function' ? v : (name: string): number => v[name] ?? 0;
+  const g = (name: string): number => v[name] ?? 0;
   // Left to right, as a store computing the same formula does.
   let denominator = 0;
   for (const name of ratio.under) denominator += g(name);
@@ -315,17 +315,6 @@ function valuesOf(stored: readonly number[] | undefined, custom: Record<string, 
   return v;
 }
 
-/** A metric's value in report units straight from a row's stored sums, custom sums and users (as valuesOf and pick give it). */
-function sortValueOf(metric: string): (stored: readonly number[], custom: Record<string, number>, users: number) => number {
-  const named = (stored: readonly number[], custom: Record<string, number>, users: number) => (name: string): number => {
-    if (name === 'users') return users;
-    if (isBase(name)) return reportValue(name, stored[M[name]] ?? 0);
-    return (custom[name] ?? 0) / 1_000_000;
-  };
-  if (isDerived(metric)) return (stored, custom, users) => derive(metric, named(stored, custom, users));
-  return (stored, custom, users) => named(stored, custom, users)(metric);
-}
-
 function pick(metrics: readonly string[], v: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of metrics) out[m] = isDerived(m) ? derive(m, v) : (v[m] ?? 0);
@@ -419,25 +408,21 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       const totalStored = new Array<number>(METRIC_COUNT).fill(0);
       const totalCustom: Record<string, number> = {};
       const only = request.values === undefined ? undefined : new Set(request.values);
-      // A breakdown can have tens of thousands of values: each row gets its sort value, and
-      // only the page its metric values.
-      const sortValue = sortValueOf(order.metric);
       const rows = [...byValue].flatMap(([value, e]) => {
         addStored(totalStored, e.stored);
         for (const key in e.custom) totalCustom[key] = (totalCustom[key] ?? 0) + e.custom[key]!;
         if (only !== undefined && !only.has(value)) return [];
-        const u = users?.byValue.get(value);
-        return [{ value, e, u, key: sortValue(e.stored, e.custom, u ?? 0) }];
+        // Only what the request reads: a breakdown can have tens of thousands of values.
+        const v = valuesOf(e.stored, e.custom, users?.byValue.get(value), wanted);
+        // The sort value once per row, not once per comparison.
+        return [{ value, v, key: isDerived(order.metric) ? derive(order.metric, v) : (v[order.metric] ?? 0) }];
       });
       const sign = order.direction === 'asc' ? 1 : -1;
       rows.sort((a, b) => (a.key !== b.key ? sign * (a.key - b.key) : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
       const page = rows.slice(offset, offset + limit);
       const totals = pick(request.metrics, valuesOf(totalStored, totalCustom, users?.total));
       return {
-        rows: page.map(({ value, e, u }) => {
-          const metrics = pick(request.metrics, valuesOf(e.stored, e.custom, u, wanted));
-          return request.dimension === undefined ? { metrics } : { dimension: value, metrics };
-        }),
+        rows: page.map(({ value, v }) => (request.dimension === undefined ? { metrics: pick(request.metrics, v) } : { dimension: value, metrics: pick(request.metrics, v) })),
         rowCount: rows.length,
         totals,
       };
