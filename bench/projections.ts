@@ -134,7 +134,13 @@ function timed(projection: Projection, samples: number[]): Projection {
 }
 
 /** Records RATE hits/s for LAG_SECONDS through the collector's hit recorder (decide + append), as a collector does. */
-async function recordLoad(eventStore: EventStore): Promise<number> {
+/** What a paced load did: hits sent, and the seconds from the first hit sent to the last one recorded. */
+interface LoadResult {
+  sent: number;
+  seconds: number;
+}
+
+async function recordLoad(eventStore: EventStore): Promise<LoadResult> {
   const total = RATE * LAG_SECONDS;
   const live = { ...property, id: 'UA-2000-1' };
   const recorder = createHitRecorder({ store: eventStore, logger: silentLogger() });
@@ -158,7 +164,8 @@ async function recordLoad(eventStore: EventStore): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await Promise.all(inFlight);
-  return sent;
+  // Timed from the pace's start: generating the hits beforehand is not part of the load.
+  return { sent, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Where the live runner of a lag phase runs, relative to the recording. */
@@ -202,8 +209,7 @@ async function runnerThread(dir: string): Promise<void> {
  */
 async function lag(dir: string, mode: LagMode): Promise<Record<string, number>> {
   let samples: number[] = [];
-  let sent: number;
-  let seconds: number;
+  let loaded: LoadResult;
   if (mode === 'thread') {
     const thread = spawnThread(new URL(import.meta.url), { dir });
     const replies: { type: string; samples?: number[] }[] = [];
@@ -211,24 +217,25 @@ async function lag(dir: string, mode: LagMode): Promise<Record<string, number>> 
     thread.on('error', (error) => console.error(error));
     if ((await next()).type !== 'live') throw new Error('the runner thread did not go live');
     const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
-    const started = performance.now();
-    sent = await recordLoad(eventStore);
+    loaded = await recordLoad(eventStore);
     thread.postMessage(await eventStore.headPosition());
     samples = (await next()).samples ?? [];
-    seconds = (performance.now() - started) / 1000;
     await eventStore.close();
     await thread.terminate();
   } else {
     const live = await liveRunner(dir, samples);
-    const started = performance.now();
-    sent = mode === 'split' ? (await child('load', dir))['hits']! : await recordLoad(live.eventStore);
+    if (mode === 'split') {
+      const figures = await child('load', dir);
+      loaded = { sent: figures['hits']!, seconds: figures['seconds']! };
+    } else {
+      loaded = await recordLoad(live.eventStore);
+    }
     await live.finish(await live.eventStore.headPosition());
-    seconds = (performance.now() - started) / 1000;
   }
   if (samples.length === 0) throw new Error('no events were committed during the lag run');
   const sorted = samples.slice().sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
-  return { hits: sent, seconds, hitsPerSecond: Math.round(sent / seconds), p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] ?? 0, peakRssMb: rss() };
+  return { hits: loaded.sent, seconds: loaded.seconds, hitsPerSecond: Math.round(loaded.sent / loaded.seconds), p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] ?? 0, peakRssMb: rss() };
 }
 
 /**
@@ -288,9 +295,9 @@ async function cloneStore(source: string, dest: string, copies: number): Promise
 
 async function load(dir: string): Promise<Record<string, number>> {
   const eventStore = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
-  const hits = await recordLoad(eventStore);
+  const { sent, seconds } = await recordLoad(eventStore);
   await eventStore.close();
-  return { hits };
+  return { hits: sent, seconds, hitsPerSecond: Math.round(sent / seconds) };
 }
 
 /** Runs a phase in a child process (own heap, own peak RSS) and returns its JSON line. */
