@@ -34,12 +34,14 @@ export interface ProjectionsServiceDeps {
   now?: () => number;
   /** Other services share the process (then the projections may get a thread of their own). */
   shared?: boolean;
+  /** The read store was handed in rather than opened from the configuration (tests): a thread could not open it. */
+  injectedReadStore?: boolean;
 }
 
 /** Where the projections run: see PROJECTIONS_THREAD in config.ts. */
-export function projectionsInThread(deps: Pick<ProjectionsServiceDeps, 'config' | 'projections' | 'now' | 'shared'>): boolean {
-  // A thread runs the catalog on the wall clock: injected projections or clocks stay inline.
-  if (deps.projections !== undefined || deps.now !== undefined) return false;
+export function projectionsInThread(deps: Pick<ProjectionsServiceDeps, 'config' | 'projections' | 'now' | 'shared' | 'injectedReadStore'>): boolean {
+  // A thread runs the catalog on the wall clock over the configured stores: injected projections, clocks or stores stay inline.
+  if (deps.projections !== undefined || deps.now !== undefined || deps.injectedReadStore === true) return false;
   const mode = deps.config.PROJECTIONS_THREAD;
   if (mode === 'auto') return deps.shared === true && availableParallelism() > 1;
   return mode === 'thread';

@@ -40,6 +40,8 @@ export interface ServicesOptions {
   now?: () => number;
   /** The projections to run instead of projections/catalog.ts (tests). */
   projections?: Projection[];
+  /** A read store to use instead of the configured one (tests: the MongoDB adapter on its in-memory executor). Closed with the services. */
+  readStore?: ReadStore;
 }
 
 export interface ShutdownReport {
@@ -80,7 +82,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
     cleanups.add(() => eventStore.close());
     let readStore: ReadStore | undefined;
     if (names.includes('projections') || names.includes('read-api')) {
-      readStore = await openReadStore(config, logger);
+      readStore = options.readStore ?? (await openReadStore(config, logger));
       const opened = readStore;
       cleanups.add(() => opened.close());
     }
@@ -99,6 +101,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
           ...common,
           readStore: readStore!,
           shared: names.length > 1,
+          injectedReadStore: options.readStore !== undefined,
           ...(options.projections ? { projections: options.projections } : {}),
         });
       } else {

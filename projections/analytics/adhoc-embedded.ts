@@ -18,19 +18,14 @@
 import type Database from 'better-sqlite3';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import type { DimensionCondition, DimensionFilter } from './adhoc-filter.ts';
-import { CUSTOM_DIMENSION, isHitDimension, isSessionDimension } from './dimensions.ts';
+import { aggregatePositions, checkAggregateRequest, isCustomName, type AdhocSource, type SessionAggregateRow, type SessionScanRequest, type SessionSortKey } from './adhoc.ts';
+import { isHitDimension, isSessionDimension } from './dimensions.ts';
 import { q, tablesOf } from './embedded-schema.ts';
 import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
-import { BASE_METRICS, M, METRIC_COUNT, type BaseMetric } from './metrics.ts';
-import type { SessionDoc } from './model.ts';
+import { BASE_METRICS, METRIC_COUNT, type BaseMetric } from './metrics.ts';
 import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
 import { isDayDimension, type DayDimension } from './calendar.ts';
 import { openSessionColumns, type SessionColumnsOptions } from './session-columns-embedded.ts';
-
-const isCustomName = (name: string): boolean => {
-  const m = CUSTOM_DIMENSION.exec(name);
-  return m !== null && Number(m[1]) <= 200;
-};
 
 /** SQL of a calendar value computed from a `day` column expression. */
 function dayExpr(dimension: DayDimension, day: string): string {
@@ -146,62 +141,9 @@ function filterSql(filter: DimensionFilter, params: unknown[], patterns: Map<str
   return `(${guard}${conditionSql(condition, expr, params, patterns)})`;
 }
 
-/** Conditions on a session's own metrics (stored units), for the session list. */
-export interface SessionMetricCondition {
-  metric: BaseMetric;
-  op: 'gt' | 'lt' | 'gte' | 'lte' | 'eq';
-  /** In stored units (ms, millionths). */
-  value: number;
-}
-
 const METRIC_OPERATORS = { gt: '>', lt: '<', gte: '>=', lte: '<=', eq: '=' } as const;
 
 // ---- the source ---------------------------------------------------------------------
-
-export interface SessionAggregateRequest {
-  property: string;
-  from: string;
-  to: string;
-  /** Session-level dimensions (see sessionLevelExpr); [] for one total row. */
-  dimensions: string[];
-  filter?: DimensionFilter | undefined;
-  /** cm<N> names to sum. */
-  customMetrics: string[];
-  /** Positions in BASE_METRICS to sum (default all); the others are left 0 in `stored`. */
-  metrics?: readonly number[];
-  /** cd<N> names that are hit-scoped for this property (conditions on them look at the hits). */
-  hitScoped?: ReadonlySet<string>;
-}
-
-export interface SessionAggregateRow {
-  values: string[];
-  /** Σ base metrics in stored units, BASE_METRICS order. */
-  stored: number[];
-  custom: Record<string, number>;
-  users: number;
-  /** Whether any base metric is nonzero (every session has processed hits, so: the hits it summed). */
-  nonzero: boolean;
-}
-
-export interface SessionScanRequest {
-  property: string;
-  from: string;
-  to: string;
-  filter?: DimensionFilter | undefined;
-  hitScoped?: ReadonlySet<string>;
-}
-
-/** What the session list can be ordered by (the list's fields). */
-export const SESSION_SORT_KEYS = ['start', 'landing_page', 'exit_page', 'source_medium', 'source', 'medium', 'channel', 'country', 'device_category', 'browser', 'pageviews', 'hits', 'duration', 'transactions', 'revenue'] as const;
-export type SessionSortKey = (typeof SESSION_SORT_KEYS)[number];
-
-export interface SessionListRequest extends SessionScanRequest {
-  metricConditions?: SessionMetricCondition[];
-  /** Default: newest first. Ties keep a stable order by session id. */
-  orderBy?: { key: SessionSortKey; direction: 'asc' | 'desc' };
-  limit: number;
-  offset: number;
-}
 
 /** The SQL each sort key orders by: a column of the sessions table or a field of its document. */
 const sessionSortSql = (totalSql: (metric: BaseMetric) => string): Readonly<Record<SessionSortKey, string>> => ({
@@ -222,33 +164,12 @@ const sessionSortSql = (totalSql: (metric: BaseMetric) => string): Readonly<Reco
   revenue: totalSql('transactionRevenue'),
 });
 
-export interface EmbeddedAdhocSource {
-  /** The property as the projection knows it (time zone, custom dimension scopes); undefined before its events were seen. */
-  propertyInfo(property: string): PropertyInfo | undefined;
-  /** The first day with data; undefined when there is none. */
-  firstDay(property: string): string | undefined;
-  /** Σ over the session documents grouped by session-level dimensions, with exact users per group and in total. */
-  aggregateSessions(request: SessionAggregateRequest): { rows: SessionAggregateRow[]; users: number };
-  countSessions(request: SessionScanRequest): number;
-  /** The documents, in (day, id) order; lazily. */
-  scanSessions(request: SessionScanRequest): Iterable<SessionDoc>;
-  /**
-   * Distinct users over the given values of one dimension: a standard or cd<N> dimension
-   * (users as the rollup reports count them per value) or a time dimension.
-   */
-  usersOfValues(property: string, from: string, to: string, dimension: string, values: readonly string[]): number;
-  /** Distinct users per value of a calendar dimension of the day (date, week, month, dayOfWeek). */
-  usersByDay(property: string, from: string, to: string, dimension: DayDimension): Map<string, number>;
-  /** Newest first. */
-  listSessions(request: SessionListRequest): { total: number; sessions: SessionDoc[] };
-}
-
 export interface EmbeddedAdhocSourceOptions {
   /** The in-memory session columns of session aggregates (session-columns-embedded.ts); false: every aggregate in SQL. */
   sessionColumns?: SessionColumnsOptions | false;
 }
 
-export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string, version: number, options: EmbeddedAdhocSourceOptions = {}): EmbeddedAdhocSource {
+export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string, version: number, options: EmbeddedAdhocSourceOptions = {}): AdhocSource {
   const db = store.queryDb;
   const t = tablesOf(name, version);
   const sessionColumns = options.sessionColumns === false ? undefined : openSessionColumns(db, t, options.sessionColumns);
@@ -297,28 +218,24 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
 
 
   return {
-    propertyInfo(property) {
+    async propertyInfo(property) {
       const [row] = rows(`SELECT info FROM ${q(t.properties)} WHERE id = ?`, [property]);
       if (row === undefined) return undefined;
       return propertyInfoSchema.parse(JSON.parse(String(row[0])));
     },
 
-    firstDay(property) {
+    async firstDay(property) {
       const [row] = rows(`SELECT MIN(day) FROM ${q(t.daily)} WHERE property = ? AND dimension = ''`, [property]);
       const day = row?.[0];
       return typeof day === 'string' ? day : undefined;
     },
 
-    aggregateSessions(request) {
-      const exprs = request.dimensions.map((d) => {
-        const expr = sessionLevelExpr(d);
-        if (expr === undefined) throw new Error(`dimensions: "${d}" is not a session-level dimension`);
-        return expr;
-      });
-      for (const m of request.customMetrics) if (!/^cm[1-9][0-9]{0,2}$/.test(m)) throw new Error(`metrics: "${m}" is not a custom metric`);
+    async aggregateSessions(request) {
+      checkAggregateRequest(request);
+      const exprs = request.dimensions.map((d) => sessionLevelExpr(d)!);
       // Only the metrics asked for, and hits, which tells a group with sessions (each has
       // processed hits) from an empty one.
-      const positions = [...new Set([...(request.metrics ?? BASE_METRICS.map((_, i) => i)), M.hits])].filter((i) => Number.isInteger(i) && i >= 0 && i < METRIC_COUNT).sort((a, b) => a - b);
+      const positions = aggregatePositions(request.metrics);
       // Session dimensions, calendar dimensions and base metrics: from the columns in memory.
       if (sessionColumns !== undefined && request.customMetrics.length === 0 && sessionColumns.canAnswer(request.dimensions, request.filter)) {
         const found = sessionColumns.aggregate({ property: request.property, from: request.from, to: request.to, dimensions: request.dimensions, filter: request.filter, positions });
@@ -373,19 +290,19 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       return { rows: out, users: totalUsers };
     },
 
-    countSessions(request) {
+    async countSessions(request) {
       const where = whereOf(request);
       const [row] = rows(`SELECT COUNT(*) FROM ${sessions} WHERE ${where.sql}`, where.params);
       return Number(row?.[0] ?? 0);
     },
 
-    *scanSessions(request) {
+    async *scanSessions(request) {
       const where = whereOf(request);
       const statement = prepare(`SELECT ${sessionColumnList} FROM ${sessions} WHERE ${where.sql} ORDER BY day, id`).raw(true);
       for (const row of statement.iterate(...where.params) as IterableIterator<unknown[]>) yield sessionOfRow(row);
     },
 
-    usersOfValues(property, from, to, dimension, values) {
+    async usersOfValues(property, from, to, dimension, values) {
       const list = JSON.stringify(values);
       const inList = 'IN (SELECT value FROM json_each(?))';
       let sql: string;
@@ -415,7 +332,7 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       return Number(row?.[0] ?? 0);
     },
 
-    usersByDay(property, from, to, dimension) {
+    async usersByDay(property, from, to, dimension) {
       // user_values (embedded-user-values.ts) counts each client once per value, on its first day in the range.
       const out = new Map<string, number>();
       for (const row of rows(`SELECT value, SUM(clients) FROM ${q(t.userValues)} WHERE ${range} AND dimension = ? AND prev_day < ? GROUP BY value`, [property, from, to, dimension, from])) {
@@ -424,7 +341,7 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       return out;
     },
 
-    listSessions(request) {
+    async listSessions(request) {
       const extra: string[] = [];
       const metricParams: unknown[] = [];
       for (const condition of request.metricConditions ?? []) {

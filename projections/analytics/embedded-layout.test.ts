@@ -67,15 +67,15 @@ test('a version whose sessions keep their totals in the JSON and whose realtime 
     const adhocNow = createEmbeddedAdhocSource(store, 'analytics', CURRENT);
     const adhocOld = createEmbeddedAdhocSource(store, 'analytics', OLD);
     const aggregate = { ...range, dimensions: ['deviceCategory', 'country'], customMetrics: ['cm1'] };
-    assert.equal(adhocOld.aggregateSessions(aggregate), adhocNow.aggregateSessions(aggregate));
+    assert.equal(await adhocOld.aggregateSessions(aggregate), await adhocNow.aggregateSessions(aggregate));
     // Without custom metrics the current version answers from its session columns (read at once here).
     const fromColumns = createEmbeddedAdhocSource(store, 'analytics', CURRENT, { sessionColumns: { inlineDays: Infinity } });
-    const byValues = (answer: ReturnType<typeof adhocNow.aggregateSessions>) => ({ ...answer, rows: [...answer.rows].sort((a, b) => (a.values.join() < b.values.join() ? -1 : 1)) });
+    const byValues = (answer: Awaited<ReturnType<typeof adhocNow.aggregateSessions>>) => ({ ...answer, rows: [...answer.rows].sort((a, b) => (a.values.join() < b.values.join() ? -1 : 1)) });
     const columnar = { ...range, dimensions: ['deviceCategory', 'date'], customMetrics: [], filter: { not: { condition: { dimension: 'country', op: 'is' as const, values: ['FR'] } } } };
-    assert.equal(byValues(adhocOld.aggregateSessions(columnar)), byValues(fromColumns.aggregateSessions(columnar)));
+    assert.equal(byValues(await adhocOld.aggregateSessions(columnar)), byValues(await fromColumns.aggregateSessions(columnar)));
     assert.ok(openSessionColumns(store.queryDb, now) !== undefined && openSessionColumns(store.queryDb, old) === undefined, 'the current version has columns, the old one none');
     const list = { ...range, limit: 100, offset: 0, orderBy: { key: 'pageviews' as const, direction: 'desc' as const }, metricConditions: [{ metric: 'hits' as const, op: 'gte' as const, value: 2 }] };
-    assert.equal(adhocOld.listSessions(list), adhocNow.listSessions(list));
+    assert.equal(await adhocOld.listSessions(list), await adhocNow.listSessions(list));
 
     // Realtime: the same active users; page views are 0 where the rows never counted them.
     const live = await current.realtime({ property: variedSettings.id, now: NOW });

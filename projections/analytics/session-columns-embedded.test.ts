@@ -9,7 +9,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLogger } from '../../platform/logger.ts';
 import { openEmbeddedReadStore } from '../../storage/readstore/embedded.ts';
-import { createEmbeddedAdhocSource, type EmbeddedAdhocSource, type SessionAggregateRequest } from './adhoc-embedded.ts';
+import type { AdhocSource, SessionAggregateRequest } from './adhoc.ts';
+import { createEmbeddedAdhocSource } from './adhoc-embedded.ts';
 import { DIMENSION_OPERATORS, type DimensionCondition, type DimensionFilter } from './adhoc-filter.ts';
 import { SESSION_DIMENSIONS } from './dimensions.ts';
 import { q, tablesOf } from './embedded-schema.ts';
@@ -76,17 +77,17 @@ function randomRequest(next: () => number, values: Values): SessionAggregateRequ
 }
 
 /** An answer in a comparable order. */
-const sorted = (answer: ReturnType<EmbeddedAdhocSource['aggregateSessions']>) => ({
+const sorted = (answer: Awaited<ReturnType<AdhocSource['aggregateSessions']>>) => ({
   users: answer.users,
   rows: [...answer.rows].sort((x, y) => (JSON.stringify(x.values) < JSON.stringify(y.values) ? -1 : 1)),
 });
 
-function compare(sql: EmbeddedAdhocSource, columns: EmbeddedAdhocSource, next: () => number, values: Values, rounds: number): number {
+async function compare(sql: AdhocSource, columns: AdhocSource, next: () => number, values: Values, rounds: number): Promise<number> {
   let nonEmpty = 0;
   for (let i = 0; i < rounds; i++) {
     const request = randomRequest(next, values);
-    const expected = sorted(sql.aggregateSessions(request));
-    assert.equal(sorted(columns.aggregateSessions(request)), expected, JSON.stringify(request));
+    const expected = sorted(await sql.aggregateSessions(request));
+    assert.equal(sorted(await columns.aggregateSessions(request)), expected, JSON.stringify(request));
     if (expected.rows.length > 0) nonEmpty++;
   }
   return nonEmpty;
@@ -114,18 +115,18 @@ test('the columns give what SQL gives for random session aggregates, across late
     const t = tablesOf('analytics', 1);
     const next = random(42);
     let values = valuesOf(store.db, t.sessions);
-    let nonEmpty = compare(sql, columns, next, values, 150) + compare(sql, starved, next, values, 40);
+    let nonEmpty = (await compare(sql, columns, next, values, 150)) + (await compare(sql, starved, next, values, 40));
 
     const whole = { property: P, from: DAYS[0]!, to: DAYS[4]!, dimensions: ['date'], customMetrics: [], metrics: [M.sessions] };
-    const before = sorted(columns.aggregateSessions(whole));
+    const before = sorted(await columns.aggregateSessions(whole));
     log.erase(variedSettings, '3.1', now);
     const rest = log.events.filter((e) => e.position > first[first.length - 1]!.position);
     await sink.applyBatch(rest, rest[rest.length - 1]!.position);
     values = valuesOf(store.db, t.sessions);
-    const after = sorted(columns.aggregateSessions(whole));
+    const after = sorted(await columns.aggregateSessions(whole));
     assert.not.equal(after, before, 'the later batch and the erasure change the sessions per day');
-    assert.equal(after, sorted(sql.aggregateSessions(whole)));
-    nonEmpty += compare(sql, columns, next, values, 150) + compare(sql, starved, next, values, 40);
+    assert.equal(after, sorted(await sql.aggregateSessions(whole)));
+    nonEmpty += (await compare(sql, columns, next, values, 150)) + (await compare(sql, starved, next, values, 40));
     // Most random filters match something: the comparison is not of empty answers.
     assert.ok(nonEmpty > 200, `${nonEmpty} of 380 answers have rows`);
   } finally {
@@ -170,10 +171,10 @@ test('a day is read once while its sessions do not change; a cold range is read 
     const adhoc = createEmbeddedAdhocSource(store, 'analytics', 1);
     const sql = createEmbeddedAdhocSource(store, 'analytics', 1, { sessionColumns: false });
     const aggregate = { property: P, from: DAYS[0]!, to: DAYS[4]!, dimensions: ['country', 'date'], customMetrics: [], metrics: [M.sessions, M.hits] };
-    const expected = sorted(sql.aggregateSessions(aggregate));
-    assert.equal(sorted(adhoc.aggregateSessions(aggregate)), expected, 'answered in SQL while the days are read');
+    const expected = sorted(await sql.aggregateSessions(aggregate));
+    assert.equal(sorted(await adhoc.aggregateSessions(aggregate)), expected, 'answered in SQL while the days are read');
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(sorted(adhoc.aggregateSessions(aggregate)), expected);
+    assert.equal(sorted(await adhoc.aggregateSessions(aggregate)), expected);
 
     // A day read in chunks whose sessions change between two chunks is read again from its start.
     const chunked = openSessionColumns(store.queryDb, t, { chunkRows: 2, sliceMs: 0 })!;

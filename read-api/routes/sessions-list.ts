@@ -6,7 +6,7 @@
 // only) are on the session's own metrics.
 import { z } from 'zod';
 import { TID_PATTERN } from '../../domain/property/fields.ts';
-import { SESSION_SORT_KEYS, type SessionMetricCondition, type SessionSortKey } from '../../projections/analytics/adhoc-embedded.ts';
+import { SESSION_SORT_KEYS, type SessionMetricCondition, type SessionSortKey } from '../../projections/analytics/adhoc.ts';
 import { BASE_METRICS, M, storedPerReportUnit, type BaseMetric } from '../../projections/analytics/metrics.ts';
 import { D } from '../../projections/analytics/dimensions.ts';
 import type { SessionDoc } from '../../projections/analytics/model.ts';
@@ -152,7 +152,7 @@ export function sessionsListRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readS
         }
       }
       const { dimensions, metrics } = splitListFilters(parseFilters(raw, 'filters'));
-      const info = sources.adhoc.propertyInfo(query.property) ?? defaultPropertyInfo(query.property);
+      const info = (await sources.adhoc.propertyInfo(query.property)) ?? defaultPropertyInfo(query.property);
       const scope = (cd: string) => info.customDimensions[cd.slice(2)];
       const named = namesOf(dimensions).dimensions;
       if (named.has(TRANSACTION_DIMENSION)) throw badRequest('filters: the session list cannot filter on transactionId (the session documents do not keep it)', 'filters', 'query');
@@ -160,8 +160,8 @@ export function sessionsListRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readS
       const limit = query.limit === undefined ? 50 : Number(query.limit);
       if (limit < 1 || limit > MAX_SESSIONS_PAGE) throw badRequest(`limit: must be 1 to ${MAX_SESSIONS_PAGE}`, 'limit', 'query');
       const offset = query.offset === undefined ? 0 : Number(query.offset);
-      const range = resolveDateRange(rangeSpec(query.date_range), localDayOf(now(), settings.timeZone), sources.adhoc.firstDay(query.property));
-      const found = sources.adhoc.listSessions({
+      const range = resolveDateRange(rangeSpec(query.date_range), localDayOf(now(), settings.timeZone), await sources.adhoc.firstDay(query.property));
+      const found = await sources.adhoc.listSessions({
         property: query.property,
         from: range.from,
         to: range.to,

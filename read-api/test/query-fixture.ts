@@ -10,6 +10,7 @@ import { loadConfig } from '../../platform/config.ts';
 import { silentLogger } from '../../platform/logger.ts';
 import { startSystem, type RunningSystem } from '../../platform/system.ts';
 import { createAnalyticsProjection } from '../../projections/analytics/index.ts';
+import type { ReadStore } from '../../storage/readstore/port.ts';
 import { call, within, type TestResponse } from './harness.ts';
 
 export const GEOIP_DB = fileURLToPath(new URL('../../../shared/geoip/GeoIP2-City-Test.mmdb', import.meta.url));
@@ -40,7 +41,12 @@ export interface QuerySystem {
   close(): Promise<void>;
 }
 
-export async function startQuerySystem(start: number): Promise<QuerySystem> {
+export interface QuerySystemOptions {
+  /** A read store instead of the data dir's embedded one (the MongoDB adapter on its in-memory executor). */
+  readStore?: ReadStore;
+}
+
+export async function startQuerySystem(start: number, options: QuerySystemOptions = {}): Promise<QuerySystem> {
   const dataDir = mkdtempSync(join(root, 'case-'));
   const config = loadConfig({
     WEBALYTIC_DATA_DIR: dataDir,
@@ -52,7 +58,7 @@ export async function startQuerySystem(start: number): Promise<QuerySystem> {
   });
   const clock = { now: start };
   const now = (): number => clock.now;
-  const system = await startSystem(config, silentLogger(), { now, projections: [createAnalyticsProjection({ clock: now })] });
+  const system = await startSystem(config, silentLogger(), { now, projections: [createAnalyticsProjection({ clock: now })], ...(options.readStore ? { readStore: options.readStore } : {}) });
   const settled = async (): Promise<void> => {
     const head = await system.eventStore.headPosition();
     if (head !== undefined) await within(system.projections.waitForPosition(head), 'the projections to catch up', 30_000);

@@ -4,18 +4,21 @@
 // order, paging and the comparison.
 import { loadProperty } from '../../../administration/properties.ts';
 import type { PropertySettings } from '../../../domain/property/settings.ts';
-import { createEmbeddedAdhocSource, type EmbeddedAdhocSource, type EmbeddedAdhocSourceOptions } from '../../../projections/analytics/adhoc-embedded.ts';
+import type { AdhocSource } from '../../../projections/analytics/adhoc.ts';
+import { createEmbeddedAdhocSource, type EmbeddedAdhocSourceOptions } from '../../../projections/analytics/adhoc-embedded.ts';
 import { isTimeDimension } from '../../../projections/analytics/calendar.ts';
 import { filterDimensions } from '../../../projections/analytics/adhoc-filter.ts';
 import { localDayOf } from '../../../projections/analytics/local-time.ts';
 import { defaultPropertyInfo, type PropertyInfo } from '../../../projections/analytics/property-info.ts';
 import { createEmbeddedReadSource } from '../../../projections/analytics/queries-embedded.ts';
+import { createMongoAdhocSource } from '../../../projections/mongodb/adhoc-source.ts';
+import { createMongoReadSource } from '../../../projections/mongodb/analytics-source.ts';
 import { basePositionsOf, createAnalyticsQueriesFrom, sortKeyOf, type AnalyticsReadSource } from '../../../projections/analytics/queries.ts';
 import { createDeviceParser } from '../../../projections/analytics/user-agent.ts';
 import type { ModelContext } from '../../../projections/analytics/model.ts';
 import { activeVersion } from '../../../projections/registry.ts';
 import type { EventStore } from '../../../storage/eventstore/port.ts';
-import type { EmbeddedReadStore, ReadStore } from '../../../storage/readstore/port.ts';
+import type { ReadStore } from '../../../storage/readstore/port.ts';
 import { notFound, ProblemError } from '../../http/problem.ts';
 import { aggregateSource, rowKey, type Aggregate } from './aggregate.ts';
 import { apiDimension, dimensionKind, isCustomMetric, modelDimension, modelMetric, toApiValue, type DimensionKind } from './catalog.ts';
@@ -65,27 +68,27 @@ export interface QueryEngineDeps {
 
 interface Sources {
   base: AnalyticsReadSource;
-  adhoc: EmbeddedAdhocSource;
+  adhoc: AdhocSource;
 }
 
 /** The sources of each analytics version, kept across requests (their prepared statements). */
 export type SourceCache = Map<number, Sources>;
 
-/** The read model of the active analytics version (503 problems while there is none). */
-export async function analyticsSources(readStore: ReadStore, cache: SourceCache, options: EmbeddedAdhocSourceOptions = { sessionColumns: false }): Promise<Sources & { store: EmbeddedReadStore; version: number }> {
-  if (readStore.kind !== 'embedded') {
-    throw new ProblemError(503, 'stats queries are answered from the embedded read store; this server uses MongoDB, whose query adapter is not there yet', { type: 'read-model-unavailable' });
-  }
+/** The read model of the active analytics version, on either store (503 problems while there is none). */
+export async function analyticsSources(readStore: ReadStore, cache: SourceCache, options: EmbeddedAdhocSourceOptions = { sessionColumns: false }): Promise<Sources & { version: number }> {
   const version = await activeVersion(readStore, ANALYTICS);
   if (version === undefined) throw new ProblemError(503, 'the analytics read model is not built yet (see GET /api/v1/projections)', { type: 'read-model-unavailable', headers: { 'Retry-After': '5' } });
   let sources = cache.get(version);
   if (sources === undefined) {
     // A replay switched versions: the old version's tables are gone.
     cache.clear();
-    sources = { base: createEmbeddedReadSource(readStore, ANALYTICS, version), adhoc: createEmbeddedAdhocSource(readStore, ANALYTICS, version, options) };
+    sources =
+      readStore.kind === 'embedded'
+        ? { base: createEmbeddedReadSource(readStore, ANALYTICS, version), adhoc: createEmbeddedAdhocSource(readStore, ANALYTICS, version, options) }
+        : { base: createMongoReadSource(readStore, ANALYTICS, version), adhoc: createMongoAdhocSource(readStore, ANALYTICS, version) };
     cache.set(version, sources);
   }
-  return { ...sources, store: readStore, version };
+  return { ...sources, version };
 }
 
 export async function propertySettings(store: EventStore, propertyId: string): Promise<PropertySettings> {
@@ -169,7 +172,7 @@ async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps:
     const hitScoped = new Set([...p.kinds].filter(([, kind]) => kind === 'cd-hit').map(([name]) => name));
     let aggregate: Aggregate;
     if (plan.mode === 'documents') {
-      const found = sources.adhoc.aggregateSessions({
+      const found = await sources.adhoc.aggregateSessions({
         property: request.property,
         from: range.from,
         to: range.to,
@@ -236,9 +239,9 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
     async run(request, now) {
       const settings = await propertySettings(deps.eventStore, request.property);
       const sources = await analyticsSources(deps.readStore, cache, sourceOptions);
-      const info = sources.adhoc.propertyInfo(request.property) ?? defaultPropertyInfo(request.property);
+      const info = (await sources.adhoc.propertyInfo(request.property)) ?? defaultPropertyInfo(request.property);
       const today = localDayOf(now, settings.timeZone);
-      const range = resolveDateRange(request.dateRange, today, sources.adhoc.firstDay(request.property));
+      const range = resolveDateRange(request.dateRange, today, await sources.adhoc.firstDay(request.property));
       const compareRange = resolveCompareRange(request.compare, range);
       const p = prepare(request, info);
       const device = createDeviceParser(1000);

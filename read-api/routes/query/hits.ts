@@ -4,7 +4,7 @@
 // Bounded: a query that would read more than `maxSessions` sessions is refused with a
 // problem saying how to narrow it, rather than running for minutes.
 import { evaluateFilter, necessaryPart, type DimensionFilter } from '../../../projections/analytics/adhoc-filter.ts';
-import type { EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
+import type { AdhocSource } from '../../../projections/analytics/adhoc.ts';
 import { isTimeDimension, timeValueOf } from '../../../projections/analytics/calendar.ts';
 import { NOT_SET } from '../../../projections/analytics/dimensions.ts';
 import { METRIC_COUNT } from '../../../projections/analytics/metrics.ts';
@@ -39,7 +39,7 @@ export interface HitAnswer extends Aggregate {
 }
 
 export interface HitDeps {
-  adhoc: EmbeddedAdhocSource;
+  adhoc: AdhocSource;
   eventStore: EventStore;
   context: ModelContext;
   maxSessions: number;
@@ -81,7 +81,7 @@ export async function answerFromHits(query: HitQuery, deps: HitDeps): Promise<Hi
     return kind === 'session' || kind === 'cd-session' || (kind === 'time' && d !== 'hour');
   };
   const scan = { property: query.property, from: query.from, to: query.to, filter: necessaryPart(query.filter, sessionLevel), hitScoped: query.hitScoped };
-  const count = deps.adhoc.countSessions(scan);
+  const count = await deps.adhoc.countSessions(scan);
   if (count > deps.maxSessions) {
     throw new ProblemError(
       422,
@@ -93,7 +93,7 @@ export async function answerFromHits(query: HitQuery, deps: HitDeps): Promise<Hi
 
   // Sessions by client: each client stream is read once.
   const byClient = new Map<string, Map<string, SessionDoc>>();
-  for (const doc of deps.adhoc.scanSessions(scan)) {
+  for await (const doc of deps.adhoc.scanSessions(scan)) {
     let sessions = byClient.get(doc.client);
     if (sessions === undefined) byClient.set(doc.client, (sessions = new Map()));
     sessions.set(doc.id, doc);

@@ -3,7 +3,7 @@
 // filter on the dimension's own values applied to the rows, with the total users
 // recounted exactly over the values that pass (users are never summed over rows).
 import { evaluateFilter, type DimensionFilter } from '../../../projections/analytics/adhoc-filter.ts';
-import type { EmbeddedAdhocSource } from '../../../projections/analytics/adhoc-embedded.ts';
+import type { AdhocSource } from '../../../projections/analytics/adhoc.ts';
 import { isDayDimension, isTimeDimension, timeValueOf } from '../../../projections/analytics/calendar.ts';
 import { METRIC_COUNT } from '../../../projections/analytics/metrics.ts';
 import type { AnalyticsReadSource, ValueMetrics } from '../../../projections/analytics/queries.ts';
@@ -25,7 +25,7 @@ function sumBy(rows: readonly { period: string; metrics: number[] }[], keyOf: (p
  * `base` answers for the named dimension; `filter` names only that dimension. Without a
  * dimension the base source is used as it is.
  */
-export function rollupSource(base: AnalyticsReadSource, adhoc: EmbeddedAdhocSource, dimension: string | undefined, filter: DimensionFilter | undefined): AnalyticsReadSource {
+export function rollupSource(base: AnalyticsReadSource, adhoc: AdhocSource, dimension: string | undefined, filter: DimensionFilter | undefined): AnalyticsReadSource {
   if (dimension === undefined) return base;
   const passes = (value: string): boolean => filter === undefined || evaluateFilter(filter, () => value);
 
@@ -38,7 +38,7 @@ export function rollupSource(base: AnalyticsReadSource, adhoc: EmbeddedAdhocSour
   const users = async (property: string, from: string, to: string): Promise<Users> => {
     if (dimension === 'hour') return { byValue: await base.hourlyUsers(property, from, to), total: (await base.users(property, '', from, to)).total };
     if (dimension === 'date') return { byValue: await base.dailyUsers(property, from, to), total: (await base.users(property, '', from, to)).total };
-    if (isDayDimension(dimension)) return { byValue: adhoc.usersByDay(property, from, to, dimension), total: (await base.users(property, '', from, to)).total };
+    if (isDayDimension(dimension)) return { byValue: await adhoc.usersByDay(property, from, to, dimension), total: (await base.users(property, '', from, to)).total };
     return base.users(property, dimension, from, to);
   };
 
@@ -75,7 +75,7 @@ export function rollupSource(base: AnalyticsReadSource, adhoc: EmbeddedAdhocSour
       if (filter === undefined) return all;
       const byValue = new Map([...all.byValue].filter(([value]) => passes(value)));
       const kept = [...byValue.keys()];
-      const total = kept.length === 0 ? 0 : kept.length === all.byValue.size ? all.total : adhoc.usersOfValues(property, from, to, dimension, kept);
+      const total = kept.length === 0 ? 0 : kept.length === all.byValue.size ? all.total : await adhoc.usersOfValues(property, from, to, dimension, kept);
       return { byValue, total };
     },
   };

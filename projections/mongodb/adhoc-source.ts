@@ -1,0 +1,122 @@
+// The ad hoc read port (projections/analytics/adhoc.ts) on MongoDB: what the stats query,
+// the session list and the hit-level answers need beyond the rollup reports of
+// analytics-source.ts. The range's session documents are read from the (property, day)
+// index a page at a time, in (day, id) order, and evaluated by the same JS rules the port
+// defines (filters, values, sums, sort keys), so the answers are the embedded store's.
+// Users per calendar value come from user_days.
+import { createSessionAggregator, isCustomName, sessionLevelValue, sessionListOrder, sessionMeetsMetrics, sessionPasses, type AdhocSource, type SessionScanRequest } from '../analytics/adhoc.ts';
+import { timeValueOf } from '../analytics/calendar.ts';
+import { isHitDimension, isSessionDimension } from '../analytics/dimensions.ts';
+import type { SessionDoc } from '../analytics/model.ts';
+import { propertyInfoSchema } from '../analytics/property-info.ts';
+import type { MongoReadStore } from '../../storage/readstore/port.ts';
+import { collectionsOf, sessionOfStored } from './analytics-schema.ts';
+import type { MongoDoc } from './db.ts';
+
+/** Session documents per read: bounded memory whatever the range holds. */
+export const SESSION_PAGE = 2_000;
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : String(value));
+
+export function createMongoAdhocSource(store: MongoReadStore, name: string, version: number, pageSize = SESSION_PAGE): AdhocSource {
+  const { db } = store;
+  const c = collectionsOf(name, version);
+  const dayRange = (from: string, to: string) => ({ $gte: from, $lte: to });
+
+  /** Every session of the range, in (day, id) order, read a page at a time after the last one seen. */
+  async function* rangeSessions(property: string, from: string, to: string): AsyncGenerator<SessionDoc> {
+    let after: { day: string; id: string } | undefined;
+    for (;;) {
+      const filter: MongoDoc = { property, day: dayRange(from, to) };
+      if (after !== undefined) filter['$or'] = [{ day: { $gt: after.day } }, { day: after.day, id: { $gt: after.id } }];
+      const page = await db.collection(c.sessions).find(filter, { sort: { day: 1, id: 1 }, limit: pageSize }).toArray();
+      for (const stored of page) yield sessionOfStored(stored);
+      if (page.length < pageSize) return;
+      const last = page[page.length - 1]!;
+      after = { day: text(last['day']), id: text(last['id']) };
+    }
+  }
+
+  async function* matching(request: SessionScanRequest): AsyncGenerator<SessionDoc> {
+    const hitScoped = request.hitScoped ?? new Set<string>();
+    for await (const doc of rangeSessions(request.property, request.from, request.to)) if (sessionPasses(request.filter, doc, hitScoped)) yield doc;
+  }
+
+  /** A dimension's values in one session, as the rollup reports count users per value. */
+  const valuesIn = (doc: SessionDoc, dimension: string): readonly string[] => {
+    if (dimension === 'hour' || isSessionDimension(dimension)) return [sessionLevelValue(doc, dimension)!];
+    if (isHitDimension(dimension)) return doc.hitValues[dimension] ?? [];
+    if (isCustomName(dimension)) {
+      const own = doc.cds[dimension];
+      return own === undefined ? (doc.hitValues[dimension] ?? []) : [own, ...(doc.hitValues[dimension] ?? [])];
+    }
+    throw new Error(`dimension: "${dimension}" has no users per value`);
+  };
+
+  return {
+    async propertyInfo(property) {
+      const [doc] = await db.collection(c.properties).find({ _id: property }, { limit: 1 }).toArray();
+      return doc === undefined ? undefined : propertyInfoSchema.parse(doc['info']);
+    },
+
+    async firstDay(property) {
+      const [doc] = await db.collection(c.daily).find({ property, dimension: '' }, { sort: { day: 1 }, limit: 1, projection: { day: 1 } }).toArray();
+      return doc === undefined ? undefined : text(doc['day']);
+    },
+
+    async aggregateSessions(request) {
+      const aggregator = createSessionAggregator(request);
+      for await (const doc of rangeSessions(request.property, request.from, request.to)) aggregator.add(doc);
+      return aggregator.result();
+    },
+
+    async countSessions(request) {
+      let count = 0;
+      for await (const _ of matching(request)) count += 1;
+      return count;
+    },
+
+    scanSessions: matching,
+
+    async usersOfValues(property, from, to, dimension, values) {
+      const wanted = new Set(values);
+      const clients = new Set<string>();
+      if (dimension === 'date' || dimension === 'week' || dimension === 'month' || dimension === 'dayOfWeek') {
+        for (const row of await db.collection(c.userDays).find({ property, day: dayRange(from, to) }, { projection: { day: 1, client: 1 } }).toArray()) {
+          if (wanted.has(timeValueOf(dimension, text(row['day']), ''))) clients.add(text(row['client']));
+        }
+        return clients.size;
+      }
+      for await (const doc of rangeSessions(property, from, to)) {
+        if (!clients.has(doc.client) && valuesIn(doc, dimension).some((value) => wanted.has(value))) clients.add(doc.client);
+      }
+      return clients.size;
+    },
+
+    async usersByDay(property, from, to, dimension) {
+      const clientsByValue = new Map<string, Set<string>>();
+      for (const row of await db.collection(c.userDays).find({ property, day: dayRange(from, to) }, { projection: { day: 1, client: 1 } }).toArray()) {
+        const value = timeValueOf(dimension, text(row['day']), '');
+        let clients = clientsByValue.get(value);
+        if (clients === undefined) clientsByValue.set(value, (clients = new Set()));
+        clients.add(text(row['client']));
+      }
+      return new Map([...clientsByValue].map(([value, clients]) => [value, clients.size]));
+    },
+
+    async listSessions(request) {
+      // Only the first offset + limit in list order are kept (sorted and cut whenever twice as many gathered).
+      const order = sessionListOrder(request.orderBy);
+      const keep = request.offset + request.limit;
+      let best: SessionDoc[] = [];
+      let total = 0;
+      for await (const doc of matching(request)) {
+        if (!sessionMeetsMetrics(doc, request.metricConditions)) continue;
+        total += 1;
+        best.push(doc);
+        if (best.length >= 2 * keep + 1) best = best.sort(order).slice(0, keep);
+      }
+      return { total, sessions: best.sort(order).slice(request.offset, keep) };
+    },
+  };
+}
