@@ -6,12 +6,9 @@
 // it off the rollups), and joint hit-level answers are checked against their marginals.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openGeoLookup } from '../../collector/geo.ts';
-import { silentLogger } from '../../platform/logger.ts';
 import { STANDARD_DIMENSIONS } from '../../projections/analytics/dimensions.ts';
 import { BASE_METRICS } from '../../projections/analytics/metrics.ts';
-import { simulateHistory } from '../../simulator/index.ts';
-import { GEOIP_DB, IP, startQuerySystem, UA, type QuerySystem } from './query-fixture.ts';
+import { sendSimulatedHistory, startQuerySystem, type QuerySystem } from './query-fixture.ts';
 
 const PROPERTY = 'UA-6000-1';
 const NOW = Date.UTC(2026, 5, 10, 16, 0, 0);
@@ -41,22 +38,8 @@ const table = (answer: Answer): Record<string, number[]> =>
 
 test.before(async () => {
   sys = await startQuerySystem(NOW);
-  await sys.createProperty(PROPERTY, { timeZone: 'America/New_York', currency: 'USD' });
-  for (const [index, scope] of [[1, 'session'], [2, 'hit']] as const) {
-    const defined = await sys.api('PUT', `/properties/${PROPERTY}/custom-dimensions/${index}`, { body: { name: `cd ${scope}`, scope } });
-    assert.is(defined.status, 200, defined.text);
-  }
-  const head = await sys.system.eventStore.headPosition();
-  if (head !== undefined) await sys.system.properties.reached(head);
-  const geo = await openGeoLookup(GEOIP_DB, silentLogger());
-  await simulateHistory({ store: sys.system.eventStore, property: PROPERTY, visitors: 150, days: 5, seed: 'consistency', now: NOW, geo });
-  // Custom dimensions and metrics, through the collector.
-  const page = (path: string) => ({ t: 'pageview', dp: path, dh: 'shop.example' });
-  await sys.hit(PROPERTY, NOW + 60_000, { cid: 'cd.1', uip: IP.GB, ...page('/plans'), cd1: 'Pro', cd2: 'header', cm1: '5' });
-  await sys.hit(PROPERTY, NOW + 120_000, { cid: 'cd.1', uip: IP.GB, t: 'event', ec: 'CTA', ea: 'click', cd2: 'footer', cm1: '2.5', dp: '/plans' });
-  await sys.hit(PROPERTY, NOW + 180_000, { cid: 'cd.1', uip: IP.GB, ...page('/signup'), cd1: 'Team' });
-  await sys.hit(PROPERTY, NOW + 240_000, { cid: 'cd.2', uip: IP.US, ...page('/plans'), cd1: 'Free', cd2: 'header' }, UA.mobile);
-  await sys.settled();
+  // Custom dimensions and metrics sent through the collector after the simulated history.
+  await sendSimulatedHistory(sys, PROPERTY, NOW, { visitors: 150, seed: 'consistency' });
 });
 test.after(async () => {
   await sys.close();

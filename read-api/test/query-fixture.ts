@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../platform/config.ts';
 import { silentLogger } from '../../platform/logger.ts';
 import { startSystem, type RunningSystem } from '../../platform/system.ts';
+import { openGeoLookup } from '../../collector/geo.ts';
 import { createAnalyticsProjection } from '../../projections/analytics/index.ts';
+import { simulateHistory } from '../../simulator/index.ts';
 import type { ReadStore } from '../../storage/readstore/port.ts';
 import { call, within, type TestResponse } from './harness.ts';
 
@@ -163,4 +165,30 @@ export async function standardSystem(): Promise<QuerySystem> {
     await sys.close();
     throw error;
   }
+}
+
+// ---- simulated history with custom dimensions and metrics -----------------------------
+
+/**
+ * A property in New York time with cd1 (session scope) and cd2 (hit scope), the
+ * simulator's history of `visitors` over 5 days before `now` (through the import core),
+ * then four hits with custom dimensions and metrics sent to /collect; resolves once
+ * the projections have caught up.
+ */
+export async function sendSimulatedHistory(sys: QuerySystem, property: string, now: number, options: { visitors: number; seed: string }): Promise<void> {
+  await sys.createProperty(property, { timeZone: 'America/New_York', currency: 'USD' });
+  for (const [index, scope] of [[1, 'session'], [2, 'hit']] as const) {
+    const defined = await sys.api('PUT', `/properties/${property}/custom-dimensions/${index}`, { body: { name: `cd ${scope}`, scope } });
+    if (defined.status !== 200) throw new Error(`custom dimension ${index}: ${defined.status} ${defined.text}`);
+  }
+  const head = await sys.system.eventStore.headPosition();
+  if (head !== undefined) await sys.system.properties.reached(head);
+  const geo = await openGeoLookup(GEOIP_DB, silentLogger());
+  await simulateHistory({ store: sys.system.eventStore, property, visitors: options.visitors, days: 5, seed: options.seed, now, geo });
+  const page = (path: string) => ({ t: 'pageview', dp: path, dh: 'shop.example' });
+  await sys.hit(property, now + 60_000, { cid: 'cd.1', uip: IP.GB, ...page('/plans'), cd1: 'Pro', cd2: 'header', cm1: '5' });
+  await sys.hit(property, now + 120_000, { cid: 'cd.1', uip: IP.GB, t: 'event', ec: 'CTA', ea: 'click', cd2: 'footer', cm1: '2.5', dp: '/plans' });
+  await sys.hit(property, now + 180_000, { cid: 'cd.1', uip: IP.GB, ...page('/signup'), cd1: 'Team' });
+  await sys.hit(property, now + 240_000, { cid: 'cd.2', uip: IP.US, ...page('/plans'), cd1: 'Free', cd2: 'header' }, UA.mobile);
+  await sys.settled();
 }

@@ -7,12 +7,9 @@
 // list must give the same JSON on both.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openGeoLookup } from '../../collector/geo.ts';
-import { silentLogger } from '../../platform/logger.ts';
 import { STANDARD_DIMENSIONS } from '../../projections/analytics/dimensions.ts';
-import { simulateHistory } from '../../simulator/index.ts';
 import { openMingoReadStore } from '../../storage/readstore/mongodb.ts';
-import { GEOIP_DB, IP, startQuerySystem, UA, type QuerySystem } from './query-fixture.ts';
+import { sendSimulatedHistory, startQuerySystem, type QuerySystem } from './query-fixture.ts';
 
 const PROPERTY = 'UA-6100-1';
 const NOW = Date.UTC(2026, 5, 10, 16, 0, 0);
@@ -22,29 +19,11 @@ const METRICS = ['users', 'newUsers', 'sessions', 'bounceRate', 'pageviews', 'un
 let embedded: QuerySystem;
 let mongodb: QuerySystem;
 
-async function fill(sys: QuerySystem): Promise<void> {
-  await sys.createProperty(PROPERTY, { timeZone: 'America/New_York', currency: 'USD' });
-  for (const [index, scope] of [[1, 'session'], [2, 'hit']] as const) {
-    const defined = await sys.api('PUT', `/properties/${PROPERTY}/custom-dimensions/${index}`, { body: { name: `cd ${scope}`, scope } });
-    assert.is(defined.status, 200, defined.text);
-  }
-  const head = await sys.system.eventStore.headPosition();
-  if (head !== undefined) await sys.system.properties.reached(head);
-  const geo = await openGeoLookup(GEOIP_DB, silentLogger());
-  await simulateHistory({ store: sys.system.eventStore, property: PROPERTY, visitors: 80, days: 5, seed: 'mongodb-read-api', now: NOW, geo });
-  const page = (path: string) => ({ t: 'pageview', dp: path, dh: 'shop.example' });
-  await sys.hit(PROPERTY, NOW + 60_000, { cid: 'cd.1', uip: IP.GB, ...page('/plans'), cd1: 'Pro', cd2: 'header', cm1: '5' });
-  await sys.hit(PROPERTY, NOW + 120_000, { cid: 'cd.1', uip: IP.GB, t: 'event', ec: 'CTA', ea: 'click', cd2: 'footer', cm1: '2.5', dp: '/plans' });
-  await sys.hit(PROPERTY, NOW + 180_000, { cid: 'cd.1', uip: IP.GB, ...page('/signup'), cd1: 'Team' });
-  await sys.hit(PROPERTY, NOW + 240_000, { cid: 'cd.2', uip: IP.US, ...page('/plans'), cd1: 'Free', cd2: 'header' }, UA.mobile);
-  await sys.settled();
-}
-
 test.before(async () => {
   embedded = await startQuerySystem(NOW);
   mongodb = await startQuerySystem(NOW, { readStore: openMingoReadStore() });
-  await fill(embedded);
-  await fill(mongodb);
+  await sendSimulatedHistory(embedded, PROPERTY, NOW, { visitors: 80, seed: 'mongodb-read-api' });
+  await sendSimulatedHistory(mongodb, PROPERTY, NOW, { visitors: 80, seed: 'mongodb-read-api' });
 });
 
 test.after(async () => {
