@@ -163,12 +163,12 @@ const inputsOf = (ratio: Ratio): readonly (BaseMetric | 'users')[] => [ratio.ove
 /** A derived metric from base values in report units. */
 function derive(metric: DerivedMetric, v: Record<string, number>): number {
   const ratio: Ratio = DERIVED_METRICS[metric];
-  const g = (name: string): number => v[name] ?? 0;
-  // Left to right, as a store computing the same formula does.
+  // Left to right, as a store computing the same formula does. No closure here: it runs
+  // for every row of a report, and tsx wraps each closure it creates (keepNames).
   let denominator = 0;
-  for (const name of ratio.under) denominator += g(name);
-  for (const name of ratio.minus ?? []) denominator -= g(name);
-  const quotient = denominator === 0 ? 0 : g(ratio.over) / denominator;
+  for (const name of ratio.under) denominator += v[name] ?? 0;
+  if (ratio.minus !== undefined) for (const name of ratio.minus) denominator -= v[name] ?? 0;
+  const quotient = denominator === 0 ? 0 : (v[ratio.over] ?? 0) / denominator;
   return ratio.percent ? 100 * quotient : quotient;
 }
 
@@ -408,15 +408,16 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       const totalStored = new Array<number>(METRIC_COUNT).fill(0);
       const totalCustom: Record<string, number> = {};
       const only = request.values === undefined ? undefined : new Set(request.values);
-      const rows = [...byValue].flatMap(([value, e]) => {
+      const rows: { value: string; v: Record<string, number>; key: number }[] = [];
+      for (const [value, e] of byValue) {
         addStored(totalStored, e.stored);
         for (const key in e.custom) totalCustom[key] = (totalCustom[key] ?? 0) + e.custom[key]!;
-        if (only !== undefined && !only.has(value)) return [];
+        if (only !== undefined && !only.has(value)) continue;
         // Only what the request reads: a breakdown can have tens of thousands of values.
         const v = valuesOf(e.stored, e.custom, users?.byValue.get(value), wanted);
         // The sort value once per row, not once per comparison.
-        return [{ value, v, key: isDerived(order.metric) ? derive(order.metric, v) : (v[order.metric] ?? 0) }];
-      });
+        rows.push({ value, v, key: isDerived(order.metric) ? derive(order.metric, v) : (v[order.metric] ?? 0) });
+      }
       const sign = order.direction === 'asc' ? 1 : -1;
       rows.sort((a, b) => (a.key !== b.key ? sign * (a.key - b.key) : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
       const page = rows.slice(offset, offset + limit);

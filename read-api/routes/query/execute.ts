@@ -213,7 +213,8 @@ async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps:
   };
   const apiValues = (values: Record<string, number>): Record<string, number> => {
     const out: Record<string, number> = {};
-    p.computed.forEach((name, i) => (out[name] = toApiValue(models[i]!, values[models[i]!] ?? 0)));
+    // A loop, not forEach: this runs for every row, and tsx wraps each closure it creates (keepNames).
+    for (let i = 0; i < p.computed.length; i++) out[p.computed[i]!] = toApiValue(models[i]!, values[models[i]!] ?? 0);
     return out;
   };
   return {
