@@ -43,7 +43,8 @@ export const collectionsOf = (name: string, version: number): AnalyticsCollectio
 const INDEXES: { [K in keyof AnalyticsCollections]: { [path: string]: 1 | -1 }[] } = {
   daily: [{ property: 1, dimension: 1, day: 1 }],
   hourly: [{ property: 1, hour: 1 }],
-  sessions: [{ property: 1, day: 1, startedAt: 1 }, { property: 1, client: 1, id: 1 }],
+  // (property, day, id): the ad hoc reads page through a range in (day, id) order (adhoc-source.ts).
+  sessions: [{ property: 1, day: 1, startedAt: 1 }, { property: 1, day: 1, id: 1 }, { property: 1, client: 1, id: 1 }],
   userDays: [{ property: 1, day: 1 }],
   realtime: [{ property: 1, minute: 1 }, { minute: 1 }],
   // Tiny, read whole; the index is there so opening creates the collection before any transaction writes to it.

@@ -19,6 +19,7 @@ if (!url) {
   const { defineAnalyticsContract } = await import('../analytics/contract.ts');
   const { defineCheckpointBehaviour, defineRegistryBehaviour, defineRunnerBehaviour } = await import('./behaviour.ts');
   const { dataset, defineEquivalence, projectInto } = await import('./equivalence.ts');
+  const { defineAdhocEquivalence } = await import('./adhoc-equivalence.ts');
   const { collectionsOf } = await import('./analytics-schema.ts');
 
   const logger = silentLogger();
@@ -58,6 +59,7 @@ if (!url) {
   defineCheckpointBehaviour('mongodb server', fresh);
   defineRunnerBehaviour('mongodb server', fresh);
   defineEquivalence('mongodb server', fresh);
+  defineAdhocEquivalence('mongodb server', fresh);
 
   const indexes = suite('analytics on a MongoDB server: indexes');
   indexes('the sink creates its indexes, and report queries use them', async () => {
