@@ -33,6 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { settings as fixtureSettings } from '../domain/client/fixtures.ts';
 import type { PropertySettings } from '../domain/property/settings.ts';
+import { loadConfig } from '../platform/config.ts';
 import { silentLogger } from '../platform/logger.ts';
 import { createAnalyticsProjection } from '../projections/analytics/index.ts';
 import type { Projection } from '../projections/projection.ts';
@@ -211,7 +212,8 @@ async function lag(dir: string, mode: LagMode): Promise<Record<string, number>> 
   let samples: number[] = [];
   let loaded: LoadResult;
   if (mode === 'thread') {
-    const thread = spawnThread(new URL(import.meta.url), { dir });
+    // The heap `webalytic start` gives its projections thread (PROJECTIONS_HEAP_MB, default 256).
+    const thread = spawnThread(new URL(import.meta.url), { dir }, { maxOldGenerationSizeMb: loadConfig({}).PROJECTIONS_HEAP_MB });
     const replies: { type: string; samples?: number[] }[] = [];
     const next = async () => replies.shift() ?? ((await once(thread, 'message')) as [{ type: string; samples?: number[] }])[0];
     thread.on('error', (error) => console.error(error));
