@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { STANDARD_DIMENSIONS } from '../../projections/analytics/dimensions.ts';
 import { BASE_METRICS } from '../../projections/analytics/metrics.ts';
-import { sendSimulatedHistory, startQuerySystem, type QuerySystem } from './query-fixture.ts';
+import { IP, sendSimulatedHistory, startQuerySystem, type QuerySystem } from './query-fixture.ts';
 
 const PROPERTY = 'UA-6000-1';
 const NOW = Date.UTC(2026, 5, 10, 16, 0, 0);
@@ -85,6 +85,29 @@ test('a report page the store sorts and cuts is that page of the whole sorted an
   assert.ok(pages > 100);
 });
 
+test('a session-level or hit-level page the report cuts is that page of the whole sorted answer, ties, compare rows and row count included', async () => {
+  const everyRow = ['gte', 'hits', [-1]];
+  let pages = 0;
+  let tied = 0;
+  for (const dimensions of [['source', 'deviceCategory'], ['country', 'landingPage'], ['date', 'browser'], ['pagePath', 'country']]) {
+    for (const [metric, direction] of [['sessions', 'desc'], ['users', 'asc'], ['bounceRate', 'desc'], ['pageviews', 'asc']] as const) {
+      for (const window of [{ limit: 10, offset: 0 }, { limit: 4, offset: 7 }]) {
+        const body = { metrics: ['sessions', 'users', 'bounceRate', 'pageviews', 'hits'], dimensions, order_by: [[metric, direction]], compare: 'previous_period', ...window };
+        const cut = await sys.api('POST', '/query', { body: { property: PROPERTY, date_range: RANGE, ...body } });
+        const whole = await sys.api('POST', '/query', { body: { property: PROPERTY, date_range: RANGE, ...body, filters: { and: [everyRow] } } });
+        assert.is(cut.status, 200, cut.text);
+        assert.is((cut.json as { source: string }).source, 'sessions');
+        assert.equal(cut.json, whole.json, `${dimensions.join(' × ')} by ${metric} ${direction} ${JSON.stringify(window)}`);
+        const rows = (cut.json as { rows: { metrics: number[] }[] }).rows;
+        const at = body.metrics.indexOf(metric);
+        for (let i = 1; i < rows.length; i++) if (rows[i]!.metrics[at] === rows[i - 1]!.metrics[at]) tied += 1;
+        pages += 1;
+      }
+    }
+  }
+  assert.ok(pages === 32 && tied > 50, `${pages} pages, ${tied} ties within them`);
+});
+
 test('no dimension, filtered: the same totals', async () => {
   const rollups = await query({ metrics: METRICS });
   const sessions = await query({ metrics: METRICS, filters: KEEP_ALL });
@@ -126,6 +149,20 @@ test('custom dimensions: hit scope per hit, session scope the last value', async
   assert.equal(table(hit), { header: [2, 2, 0, 5, 2], footer: [1, 0, 1, 2.5, 1] });
   const session = await query({ metrics: ['sessions', 'pageviews', 'customMetric1'], dimensions: ['customDimension1'] });
   assert.equal(table(session), { Team: [1, 2, 7.5], Free: [1, 1, 0] });
+});
+
+test('a cut page orders tied rows by their values one by one, as the whole answer does ("Plan" before "Plan B")', async () => {
+  // Two values where JSON's order is not the values' (a space sorts before the closing quote).
+  const page = (path: string) => ({ t: 'pageview', dp: path, dh: 'shop.example' });
+  await sys.hit(PROPERTY, NOW + 300_000, { cid: 'tie.1', uip: IP.GB, ...page('/plans'), cd1: 'Plan B' });
+  await sys.hit(PROPERTY, NOW + 310_000, { cid: 'tie.2', uip: IP.GB, ...page('/plans'), cd1: 'Plan' });
+  await sys.settled();
+  const body = { property: PROPERTY, date_range: RANGE, metrics: ['sessions', 'pageviews'], dimensions: ['customDimension1', 'country'], order_by: [['sessions', 'desc']], limit: 10 };
+  const cut = await sys.api('POST', '/query', { body });
+  const whole = await sys.api('POST', '/query', { body: { ...body, filters: { and: [['gte', 'hits', [-1]]] } } });
+  assert.equal(cut.json, whole.json);
+  const keys = (cut.json as { rows: { dimensions: string[] }[] }).rows.map((row) => row.dimensions.join(' | '));
+  assert.ok(keys.indexOf('Plan | GB') >= 0 && keys.indexOf('Plan | GB') < keys.indexOf('Plan B | GB'), keys.join(', '));
 });
 
 test.run();

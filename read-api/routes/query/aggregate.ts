@@ -1,7 +1,7 @@
-// Aggregates for the session-level answers: rows keyed by the JSON of their dimension
-// values, with stored metric sums and exact users, handed to the analytics report logic
-// through an `AnalyticsReadSource` (so derived metrics and units are computed in one
-// place for every path).
+// Aggregates for the session-level answers: rows keyed by their dimension values, with
+// stored metric sums and exact users, handed to the analytics report logic through an
+// `AnalyticsReadSource` (so derived metrics and units are computed in one place for every
+// path).
 import type { AnalyticsReadSource } from '../../../projections/analytics/queries.ts';
 
 export interface AggregateRow {
@@ -12,8 +12,27 @@ export interface AggregateRow {
   nonzero?: boolean;
 }
 
-/** The key of a row: the JSON of its dimension values; '' for the one row without dimensions (as the report logic names it). */
-export const rowKey = (values: readonly string[]): string => (values.length === 0 ? '' : JSON.stringify(values));
+// A row's key is its dimension values in an order-preserving encoding: each value with
+// NUL escaped as NUL 0xFF, then ended by NUL 0x01. Two keys compare as strings exactly as
+// their values compare one by one (a value before every longer value it begins), which is
+// the answer's order for rows whose sort metric ties, so the report's order of the keys
+// is the answer's and the report can cut the page itself.
+const END = '\u0000\u0001';
+const ESCAPED_NUL = '\u0000\u00ff';
+
+/** The key of a row; '' for the one row without dimensions (as the report logic names it). */
+export const rowKey = (values: readonly string[]): string => {
+  let key = '';
+  for (const value of values) key += (value.includes('\u0000') ? value.replaceAll('\u0000', ESCAPED_NUL) : value) + END;
+  return key;
+};
+
+/** The dimension values of a row key. */
+export const valuesOfRowKey = (key: string): string[] => {
+  if (key === '') return [];
+  const values = key.slice(0, -END.length).split(END);
+  return key.includes(ESCAPED_NUL) ? values.map((value) => value.replaceAll(ESCAPED_NUL, '\u0000')) : values;
+};
 
 export interface Aggregate {
   /** By rowKey(dimension values). */

@@ -20,7 +20,7 @@ import { activeVersion } from '../../../projections/registry.ts';
 import type { EventStore } from '../../../storage/eventstore/port.ts';
 import type { ReadStore } from '../../../storage/readstore/port.ts';
 import { notFound, ProblemError } from '../../http/problem.ts';
-import { aggregateSource, rowKey, type Aggregate } from './aggregate.ts';
+import { aggregateSource, rowKey, valuesOfRowKey, type Aggregate } from './aggregate.ts';
 import { apiDimension, dimensionKind, isCustomMetric, modelDimension, modelMetric, toApiValue, type DimensionKind } from './catalog.ts';
 import { resolveCompareRange, resolveDateRange, type DayRange } from './dates.ts';
 import { rowMatches, splitFilters, type FilterTree } from './filters.ts';
@@ -114,17 +114,20 @@ type Window = { kind: 'all' } | { kind: 'page'; offset: number; limit: number } 
 const ALL: Window = { kind: 'all' };
 
 /**
- * Whether the report's own order is the answer's: a rollup report of one stored dimension,
- * no filter, sorted by one metric the store can sort by. Then only the page is read, not
- * every value (a page-path report has tens of thousands).
+ * Whether the report's own order is the answer's, so the report cuts the page: one metric
+ * to sort by and no row filter, and either a session-level answer (the report sorts its
+ * rows in memory; row keys order as the answer orders ties, see aggregate.ts) or a rollup
+ * report of one stored dimension without filter, sorted by a metric the store can sort by
+ * (then only the page is read, not every value: a page-path report has tens of thousands).
  */
 function reportOrderIsAnswerOrder(p: Prepared): boolean {
   const { plan, request } = p;
-  if (plan.source !== 'rollups' || plan.dimension === undefined || isTimeDimension(plan.dimension)) return false;
-  if (p.dataFilter !== undefined || p.rowFilter !== undefined || p.computed.some(isCustomMetric)) return false;
-  if (request.offset + request.limit > REPORT_ROWS) return false;
+  if (p.rowFilter !== undefined || request.offset + request.limit > REPORT_ROWS) return false;
   const [first, ...more] = request.orderBy;
   if (more.length > 0 || (first !== undefined && first.kind !== 'metric')) return false;
+  if (plan.source === 'sessions') return true;
+  if (plan.dimension === undefined || isTimeDimension(plan.dimension)) return false;
+  if (p.dataFilter !== undefined || p.computed.some(isCustomMetric)) return false;
   return sortKeyOf(modelMetric(first?.name ?? request.metrics[0]!)) !== undefined;
 }
 
@@ -209,7 +212,7 @@ async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps:
   const decode = (value: string | undefined): string[] => {
     if (p.modelDimensions.length === 0) return [];
     if (plan.source === 'rollups') return [value ?? ''];
-    return JSON.parse(value ?? '[]') as string[];
+    return valuesOfRowKey(value ?? '');
   };
   const apiValues = (values: Record<string, number>): Record<string, number> => {
     const out: Record<string, number> = {};
@@ -250,7 +253,9 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
       const run = { eventStore: deps.eventStore, maxHitSessions, context };
       const cut = reportOrderIsAnswerOrder(p);
       const main = await answerRange(p, range, sources, run, cut ? { kind: 'page', offset: request.offset, limit: request.limit } : ALL);
-      const other = compareRange === null ? undefined : await answerRange(p, compareRange, sources, run, cut ? { kind: 'values', values: main.rows.map((row) => row.values[0]!) } : ALL);
+      // A cut page's compare rows: those of the page's values (the report's keys: a rollup value, or a row key).
+      const keyOf = (row: { values: string[] }): string => (p.plan.source === 'rollups' ? row.values[0]! : rowKey(row.values));
+      const other = compareRange === null ? undefined : await answerRange(p, compareRange, sources, run, cut ? { kind: 'values', values: main.rows.map(keyOf) } : ALL);
 
       // Row filters (metric conditions) on the main range; compare rows are matched by dimension values.
       const index = new Map(p.modelDimensions.map((d, i) => [d, i]));
