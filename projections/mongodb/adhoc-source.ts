@@ -5,7 +5,7 @@
 // defines (filters, values, sums, sort keys), so the answers are the embedded store's.
 // Users per calendar value come from user_days.
 import { createSessionAggregator, isCustomName, sessionLevelValue, sessionListOrder, sessionMeetsMetrics, sessionPasses, type AdhocSource, type SessionScanRequest } from '../analytics/adhoc.ts';
-import { timeValueOf } from '../analytics/calendar.ts';
+import { isDayDimension, timeValueOf } from '../analytics/calendar.ts';
 import { isHitDimension, isSessionDimension } from '../analytics/dimensions.ts';
 import type { SessionDoc } from '../analytics/model.ts';
 import { propertyInfoSchema } from '../analytics/property-info.ts';
@@ -41,6 +41,10 @@ export function createMongoAdhocSource(store: MongoReadStore, name: string, vers
     const hitScoped = request.hitScoped ?? new Set<string>();
     for await (const doc of rangeSessions(request.property, request.from, request.to)) if (sessionPasses(request.filter, doc, hitScoped)) yield doc;
   }
+
+  /** The (day, client) user-days of a range: one per client and day with a session. */
+  const userDaysOf = async (property: string, from: string, to: string): Promise<{ day: string; client: string }[]> =>
+    (await db.collection(c.userDays).find({ property, day: dayRange(from, to) }, { projection: { day: 1, client: 1 } }).toArray()).map((row) => ({ day: text(row['day']), client: text(row['client']) }));
 
   /** A dimension's values in one session, as the rollup reports count users per value. */
   const valuesIn = (doc: SessionDoc, dimension: string): readonly string[] => {
@@ -81,10 +85,8 @@ export function createMongoAdhocSource(store: MongoReadStore, name: string, vers
     async usersOfValues(property, from, to, dimension, values) {
       const wanted = new Set(values);
       const clients = new Set<string>();
-      if (dimension === 'date' || dimension === 'week' || dimension === 'month' || dimension === 'dayOfWeek') {
-        for (const row of await db.collection(c.userDays).find({ property, day: dayRange(from, to) }, { projection: { day: 1, client: 1 } }).toArray()) {
-          if (wanted.has(timeValueOf(dimension, text(row['day']), ''))) clients.add(text(row['client']));
-        }
+      if (isDayDimension(dimension)) {
+        for (const { day, client } of await userDaysOf(property, from, to)) if (wanted.has(timeValueOf(dimension, day, ''))) clients.add(client);
         return clients.size;
       }
       for await (const doc of rangeSessions(property, from, to)) {
@@ -95,11 +97,11 @@ export function createMongoAdhocSource(store: MongoReadStore, name: string, vers
 
     async usersByDay(property, from, to, dimension) {
       const clientsByValue = new Map<string, Set<string>>();
-      for (const row of await db.collection(c.userDays).find({ property, day: dayRange(from, to) }, { projection: { day: 1, client: 1 } }).toArray()) {
-        const value = timeValueOf(dimension, text(row['day']), '');
+      for (const { day, client } of await userDaysOf(property, from, to)) {
+        const value = timeValueOf(dimension, day, '');
         let clients = clientsByValue.get(value);
         if (clients === undefined) clientsByValue.set(value, (clients = new Set()));
-        clients.add(text(row['client']));
+        clients.add(client);
       }
       return new Map([...clientsByValue].map(([value, clients]) => [value, clients.size]));
     },
