@@ -1,5 +1,6 @@
-// Ad-hoc reads of the analytics read model on the embedded store: what the stats query
-// needs beyond the rollup reports of queries-embedded.ts.
+// Ad-hoc reads of the analytics read model on the embedded store: the ad hoc read port
+// (adhoc.ts, whose JS rules MongoDB's adapter follows) in SQL and session columns, what
+// the stats query needs beyond the rollup reports of queries-embedded.ts.
 //
 // - Session-document aggregates: any combination of session-level dimensions (the
 //   session dimensions, session-scoped cd<N>, the session's day and start hour and the
