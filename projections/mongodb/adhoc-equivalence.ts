@@ -91,6 +91,12 @@ export function defineAdhocEquivalence(adapterName: string, openMongo: () => Pro
         };
         assert.equal(await mongo.listSessions(request), await sql.listSessions(request), JSON.stringify(request));
       }
+      // The default list, unfiltered (MongoDB sorts and cuts it on the server), both ways, across pages.
+      for (const [offset, direction] of [[0, 'desc'], [3, 'desc'], [0, 'asc'], [11, 'asc']] as const) {
+        const request: SessionListRequest = { ...range, orderBy: { key: 'start', direction }, limit: 6, offset };
+        assert.equal(await mongo.listSessions(request), await sql.listSessions(request), JSON.stringify(request));
+      }
+      assert.equal(await mongo.listSessions({ ...range, limit: 4, offset: 2 }), await sql.listSessions({ ...range, limit: 4, offset: 2 }));
     }
   });
 

@@ -107,8 +107,15 @@ export function createMongoAdhocSource(store: MongoReadStore, name: string, vers
     },
 
     async listSessions(request) {
-      // Only the first offset + limit in list order are kept (sorted and cut whenever twice as many gathered).
       const order = sessionListOrder(request.orderBy);
+      // The dashboard's default list (newest first, unfiltered): sorted, counted and cut by the server.
+      if (request.filter === undefined && (request.metricConditions ?? []).length === 0 && (request.orderBy?.key ?? 'start') === 'start') {
+        const filter = { property: request.property, day: dayRange(request.from, request.to) };
+        const direction = request.orderBy?.direction === 'asc' ? 1 : -1;
+        const page = await db.collection(c.sessions).find(filter, { sort: { startedAt: direction, id: 1 }, skip: request.offset, limit: request.limit }).toArray();
+        return { total: await db.collection(c.sessions).countDocuments(filter), sessions: page.map(sessionOfStored) };
+      }
+      // Otherwise only the first offset + limit in list order are kept (sorted and cut whenever twice as many gathered).
       const keep = request.offset + request.limit;
       let best: SessionDoc[] = [];
       let total = 0;
