@@ -19,8 +19,8 @@
 import type Database from 'better-sqlite3';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import type { DimensionCondition, DimensionFilter } from './adhoc-filter.ts';
-import { aggregatePositions, checkAggregateRequest, isCustomName, type AdhocSource, type SessionAggregateRow, type SessionScanRequest, type SessionSortKey } from './adhoc.ts';
-import { isHitDimension, isSessionDimension } from './dimensions.ts';
+import { aggregatePositions, checkAggregateRequest, type AdhocSource, type SessionAggregateRow, type SessionScanRequest, type SessionSortKey } from './adhoc.ts';
+import { isCustomDimension, isHitDimension, isSessionDimension } from './dimensions.ts';
 import { q, tablesOf } from './embedded-schema.ts';
 import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
 import { BASE_METRICS, METRIC_COUNT, type BaseMetric } from './metrics.ts';
@@ -48,7 +48,7 @@ export function sessionLevelExpr(dimension: string): string | undefined {
   if (dimension === 'hour') return 'hour';
   if (isDayDimension(dimension)) return dayExpr(dimension, 'day');
   // Session-scoped cd<N> (the caller knows the scope); absent → NULL.
-  if (isCustomName(dimension)) return `json_extract(doc, '$.cds.${dimension}')`;
+  if (isCustomDimension(dimension)) return `json_extract(doc, '$.cds.${dimension}')`;
   return undefined;
 }
 
@@ -128,7 +128,7 @@ function filterSql(filter: DimensionFilter, params: unknown[], patterns: Map<str
   if ('not' in filter) return `(NOT ${filterSql(filter.not, params, patterns, hitScoped)})`;
   const { condition } = filter;
   const { dimension } = condition;
-  if (isHitDimension(dimension) || (isCustomName(dimension) && hitScoped(dimension))) {
+  if (isHitDimension(dimension) || (isCustomDimension(dimension) && hitScoped(dimension))) {
     const negative = condition.op === 'is_not' || condition.op === 'not_contains';
     const positive: DimensionCondition = negative ? { ...condition, op: condition.op === 'is_not' ? 'is' : 'contains' } : condition;
     const inner = conditionSql(positive, 'value', params, patterns);
@@ -138,7 +138,7 @@ function filterSql(filter: DimensionFilter, params: unknown[], patterns: Map<str
   const expr = sessionLevelExpr(dimension);
   if (expr === undefined) throw new Error(`filters: "${dimension}" is not a dimension of session documents`);
   // A custom dimension the session never had is not reported under it, negated or not.
-  const guard = isCustomName(dimension) ? `${expr} IS NOT NULL AND ` : '';
+  const guard = isCustomDimension(dimension) ? `${expr} IS NOT NULL AND ` : '';
   return `(${guard}${conditionSql(condition, expr, params, patterns)})`;
 }
 
@@ -249,7 +249,7 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
         }
       }
       // A custom dimension without a value is not reported under it.
-      const present = request.dimensions.filter(isCustomName).map((d) => `${sessionLevelExpr(d)!} IS NOT NULL`);
+      const present = request.dimensions.filter(isCustomDimension).map((d) => `${sessionLevelExpr(d)!} IS NOT NULL`);
       const where = whereOf(request, present);
       // The range's matching sessions are read once (MATERIALIZED) for both the groups and
       // the total users: the scan, not the grouping, is what costs.
@@ -317,7 +317,7 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       } else if (isSessionDimension(dimension)) {
         sql = `SELECT COUNT(DISTINCT client) FROM ${sessions} WHERE ${range} AND ${q(dimension)} ${inList}`;
         params = [property, from, to, list];
-      } else if (isHitDimension(dimension) || isCustomName(dimension)) {
+      } else if (isHitDimension(dimension) || isCustomDimension(dimension)) {
         // As the rollup reports count users per value: the values the session's hits had, and session-scoped cd<N> values.
         const hitValues = `SELECT s.client AS client FROM ${sessions} s, json_each(s.doc, '$.hitValues.${dimension}') j WHERE s.${range} AND j.value ${inList}`;
         if (isHitDimension(dimension)) {

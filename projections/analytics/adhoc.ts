@@ -14,7 +14,7 @@
 // Dimension names are the analytics ones ('cd3', not 'customDimension3').
 import { conditionHolds, type DimensionCondition, type DimensionFilter } from './adhoc-filter.ts';
 import { isDayDimension, timeValueOf, type DayDimension } from './calendar.ts';
-import { CUSTOM_DIMENSION, isHitDimension, isSessionDimension, NOT_SET, SESSION_DIMENSIONS } from './dimensions.ts';
+import { CUSTOM_METRIC, isCustomDimension, isHitDimension, isSessionDimension, NOT_SET, SESSION_DIMENSIONS } from './dimensions.ts';
 import { BASE_METRICS, M, METRIC_COUNT, type BaseMetric } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
 import type { PropertyInfo } from './property-info.ts';
@@ -95,15 +95,10 @@ export interface AdhocSource {
 
 // ---- one session document, evaluated ------------------------------------------------
 
-export const isCustomName = (name: string): boolean => {
-  const m = CUSTOM_DIMENSION.exec(name);
-  return m !== null && Number(m[1]) <= 200;
-};
-
 const SESSION_INDEX = new Map<string, number>(SESSION_DIMENSIONS.map((name, i) => [name, i]));
 
 /** Whether a session document has one value of the dimension. */
-export const isSessionLevel = (dimension: string): boolean => isSessionDimension(dimension) || dimension === 'hour' || isDayDimension(dimension) || isCustomName(dimension);
+export const isSessionLevel = (dimension: string): boolean => isSessionDimension(dimension) || dimension === 'hour' || isDayDimension(dimension) || isCustomDimension(dimension);
 
 /** The session's value of a session-level dimension; undefined for a cd<N> it never had. */
 export function sessionLevelValue(doc: SessionDoc, dimension: string): string | undefined {
@@ -111,7 +106,7 @@ export function sessionLevelValue(doc: SessionDoc, dimension: string): string | 
   if (index !== undefined) return doc.dims[index] ?? NOT_SET;
   if (dimension === 'hour') return doc.hour;
   if (isDayDimension(dimension)) return timeValueOf(dimension, doc.day, doc.hour);
-  if (isCustomName(dimension)) return doc.cds[dimension];
+  if (isCustomDimension(dimension)) return doc.cds[dimension];
   throw new Error(`dimensions: "${dimension}" is not a session-level dimension`);
 }
 
@@ -119,7 +114,7 @@ const NEGATED = { is_not: 'is', not_contains: 'contains' } as const;
 
 function conditionPasses(condition: DimensionCondition, doc: SessionDoc, hitScoped: ReadonlySet<string>): boolean {
   const { dimension } = condition;
-  if (isHitDimension(dimension) || (isCustomName(dimension) && hitScoped.has(dimension))) {
+  if (isHitDimension(dimension) || (isCustomDimension(dimension) && hitScoped.has(dimension))) {
     const positiveOp = condition.op === 'is_not' || condition.op === 'not_contains' ? NEGATED[condition.op] : undefined;
     const positive = positiveOp === undefined ? condition : { ...condition, op: positiveOp };
     const found = (doc.hitValues[dimension] ?? []).some((value) => conditionHolds(positive, value));
@@ -145,7 +140,7 @@ export function aggregatePositions(metrics: readonly number[] | undefined): numb
 
 export function checkAggregateRequest(request: SessionAggregateRequest): void {
   for (const d of request.dimensions) if (!isSessionLevel(d)) throw new Error(`dimensions: "${d}" is not a session-level dimension`);
-  for (const m of request.customMetrics) if (!/^cm[1-9][0-9]{0,2}$/.test(m)) throw new Error(`metrics: "${m}" is not a custom metric`);
+  for (const m of request.customMetrics) if (!CUSTOM_METRIC.test(m)) throw new Error(`metrics: "${m}" is not a custom metric`);
 }
 
 interface Group {

@@ -4,19 +4,17 @@
 // index a page at a time, in (day, id) order, and evaluated by the same JS rules the port
 // defines (filters, values, sums, sort keys), so the answers are the embedded store's.
 // Users per calendar value come from user_days.
-import { createSessionAggregator, isCustomName, sessionLevelValue, sessionListOrder, sessionMeetsMetrics, sessionPasses, type AdhocSource, type SessionScanRequest } from '../analytics/adhoc.ts';
+import { createSessionAggregator, sessionLevelValue, sessionListOrder, sessionMeetsMetrics, sessionPasses, type AdhocSource, type SessionScanRequest } from '../analytics/adhoc.ts';
 import { isDayDimension, timeValueOf } from '../analytics/calendar.ts';
-import { isHitDimension, isSessionDimension } from '../analytics/dimensions.ts';
+import { isCustomDimension, isHitDimension, isSessionDimension } from '../analytics/dimensions.ts';
 import type { SessionDoc } from '../analytics/model.ts';
 import { propertyInfoSchema } from '../analytics/property-info.ts';
 import type { MongoReadStore } from '../../storage/readstore/port.ts';
 import { collectionsOf, sessionOfStored } from './analytics-schema.ts';
-import type { MongoDoc } from './db.ts';
+import { textOf, type MongoDoc } from './db.ts';
 
 /** Session documents per read: bounded memory whatever the range holds. */
 export const SESSION_PAGE = 2_000;
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : String(value));
 
 export function createMongoAdhocSource(store: MongoReadStore, name: string, version: number, pageSize = SESSION_PAGE): AdhocSource {
   const { db } = store;
@@ -33,7 +31,7 @@ export function createMongoAdhocSource(store: MongoReadStore, name: string, vers
       for (const stored of page) yield sessionOfStored(stored);
       if (page.length < pageSize) return;
       const last = page[page.length - 1]!;
-      after = { day: text(last['day']), id: text(last['id']) };
+      after = { day: textOf(last['day']), id: textOf(last['id']) };
     }
   }
 
@@ -44,13 +42,13 @@ export function createMongoAdhocSource(store: MongoReadStore, name: string, vers
 
   /** The (day, client) user-days of a range: one per client and day with a session. */
   const userDaysOf = async (property: string, from: string, to: string): Promise<{ day: string; client: string }[]> =>
-    (await db.collection(c.userDays).find({ property, day: dayRange(from, to) }, { projection: { day: 1, client: 1 } }).toArray()).map((row) => ({ day: text(row['day']), client: text(row['client']) }));
+    (await db.collection(c.userDays).find({ property, day: dayRange(from, to) }, { projection: { day: 1, client: 1 } }).toArray()).map((row) => ({ day: textOf(row['day']), client: textOf(row['client']) }));
 
   /** A dimension's values in one session, as the rollup reports count users per value. */
   const valuesIn = (doc: SessionDoc, dimension: string): readonly string[] => {
     if (dimension === 'hour' || isSessionDimension(dimension)) return [sessionLevelValue(doc, dimension)!];
     if (isHitDimension(dimension)) return doc.hitValues[dimension] ?? [];
-    if (isCustomName(dimension)) {
+    if (isCustomDimension(dimension)) {
       const own = doc.cds[dimension];
       return own === undefined ? (doc.hitValues[dimension] ?? []) : [own, ...(doc.hitValues[dimension] ?? [])];
     }
@@ -65,7 +63,7 @@ export function createMongoAdhocSource(store: MongoReadStore, name: string, vers
 
     async firstDay(property) {
       const [doc] = await db.collection(c.daily).find({ property, dimension: '' }, { sort: { day: 1 }, limit: 1, projection: { day: 1 } }).toArray();
-      return doc === undefined ? undefined : text(doc['day']);
+      return doc === undefined ? undefined : textOf(doc['day']);
     },
 
     async aggregateSessions(request) {

@@ -10,13 +10,12 @@ import { BASE_METRICS, storedPerReportUnit } from '../analytics/metrics.ts';
 import { sessionDimensionsOf } from '../analytics/model.ts';
 import type { AnalyticsReadSource, RealtimeActivity, SortKey } from '../analytics/queries.ts';
 import { collectionsOf, sessionOfStored } from './analytics-schema.ts';
-import type { MongoDoc } from './db.ts';
+import { textOf, type MongoDoc } from './db.ts';
 
 /** Shifts a 'YYYY-MM-DD' day by whole days. */
 const shiftDay = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 const number = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
-const text = (value: unknown): string => (typeof value === 'string' ? value : String(value));
 const record = (value: unknown): MongoDoc => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as MongoDoc) : {});
 
 /** `$group` accumulators summing every base metric of `m` (a missing field sums as 0). */
@@ -71,7 +70,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
       const rows = await daily()
         .aggregate([{ $match: { property, dimension, day: dayRange(from, to) } }, { $group: { _id: '$value', ...METRIC_SUMS } }])
         .toArray();
-      return rows.map((row) => ({ value: text(row['_id']), metrics: metricsOfSums(row) }));
+      return rows.map((row) => ({ value: textOf(row['_id']), metrics: metricsOfSums(row) }));
     },
 
     async rollupPage(request) {
@@ -104,7 +103,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
       const [counted] = list('counted');
       const [totals] = list('totals');
       return {
-        rows: list('page').map((row) => ({ value: text(row['_id']), metrics: metricsOfSums(row), nonzero: true })),
+        rows: list('page').map((row) => ({ value: textOf(row['_id']), metrics: metricsOfSums(row), nonzero: true })),
         rowCount: number(counted?.['rows']),
         totals: totals === undefined ? BASE_METRICS.map(() => 0) : metricsOfSums(totals),
       };
@@ -122,7 +121,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
         .toArray();
       return rows.map((row) => {
         const key = record(row['_id']);
-        return { value: text(key['value']), metric: text(key['metric']), amount: number(row['amount']) };
+        return { value: textOf(key['value']), metric: textOf(key['metric']), amount: number(row['amount']) };
       });
     },
 
@@ -152,7 +151,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
         .toArray();
       const byValue = new Map<string, number>();
       const facets = record(result);
-      for (const row of Array.isArray(facets['byValue']) ? facets['byValue'] : []) byValue.set(text(record(row)['_id']), number(record(row)['users']));
+      for (const row of Array.isArray(facets['byValue']) ? facets['byValue'] : []) byValue.set(textOf(record(row)['_id']), number(record(row)['users']));
       const [total] = Array.isArray(facets['total']) ? facets['total'] : [];
       return { byValue, total: number(record(total)['users']) };
     },
@@ -161,7 +160,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
       const rows = await daily()
         .find({ property, dimension: '', day: dayRange(from, to) }, { projection: { day: 1, m: 1 } })
         .toArray();
-      return rows.map((row) => ({ period: text(row['day']), metrics: metricsOfStored(row) }));
+      return rows.map((row) => ({ period: textOf(row['day']), metrics: metricsOfStored(row) }));
     },
 
     async dailyCustomTotals(property, from, to, metrics) {
@@ -174,7 +173,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
           { $project: { _id: 0, period: '$day', metric: '$c.k', amount: '$c.v' } },
         ])
         .toArray();
-      return rows.map((row) => ({ period: text(row['period']), metric: text(row['metric']), amount: number(row['amount']) }));
+      return rows.map((row) => ({ period: textOf(row['period']), metric: textOf(row['metric']), amount: number(row['amount']) }));
     },
 
     async dailyUsers(property, from, to) {
@@ -182,7 +181,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
         .collection(c.userDays)
         .aggregate([{ $match: { property, day: dayRange(from, to) } }, { $group: { _id: '$day', users: { $sum: 1 } } }])
         .toArray();
-      return new Map(rows.map((row) => [text(row['_id']), number(row['users'])]));
+      return new Map(rows.map((row) => [textOf(row['_id']), number(row['users'])]));
     },
 
     async hourlyTotals(property, from, to) {
@@ -190,7 +189,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
         .collection(c.hourly)
         .find({ property, hour: { $gte: `${from}T00`, $lte: `${to}T23` } }, { projection: { hour: 1, m: 1 } })
         .toArray();
-      return rows.map((row) => ({ period: text(row['hour']), metrics: metricsOfStored(row) }));
+      return rows.map((row) => ({ period: textOf(row['hour']), metrics: metricsOfStored(row) }));
     },
 
     async hourlyUsers(property, from, to) {
@@ -202,7 +201,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
           { $group: { _id: '$_id.hour', users: { $sum: 1 } } },
         ])
         .toArray();
-      return new Map(rows.map((row) => [text(row['_id']), number(row['users'])]));
+      return new Map(rows.map((row) => [textOf(row['_id']), number(row['users'])]));
     },
 
     async realtime(property, fromMinute, toMinute) {
@@ -213,11 +212,11 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
       return rows.map(
         (row): RealtimeActivity => ({
           minute: number(row['minute']),
-          client: text(row['client']),
-          page: text(row['page']),
-          source: text(row['source']),
-          country: text(row['country']),
-          device: text(row['device']),
+          client: textOf(row['client']),
+          page: textOf(row['page']),
+          source: textOf(row['source']),
+          country: textOf(row['country']),
+          device: textOf(row['device']),
           pageviews: number(row['pageviews']),
         }),
       );

@@ -79,6 +79,9 @@ export interface MongoDbLike {
   collection(name: string): MongoCollectionLike;
 }
 
+/** A document field read as text (the adapters store their keys and values as strings). */
+export const textOf = (value: unknown): string => (typeof value === 'string' ? value : String(value));
+
 /** E11000: an insert (or an upsert's insert) hit an existing key. */
 export const DUPLICATE_KEY = 11000;
 
