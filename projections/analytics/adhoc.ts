@@ -117,7 +117,9 @@ function conditionPasses(condition: DimensionCondition, doc: SessionDoc, hitScop
   if (isHitDimension(dimension) || (isCustomDimension(dimension) && hitScoped.has(dimension))) {
     const positiveOp = condition.op === 'is_not' || condition.op === 'not_contains' ? NEGATED[condition.op] : undefined;
     const positive = positiveOp === undefined ? condition : { ...condition, op: positiveOp };
-    const found = (doc.hitValues[dimension] ?? []).some((value) => conditionHolds(positive, value));
+    // Loops, not closures: this runs per session (tsx wraps every closure it creates).
+    let found = false;
+    for (const value of doc.hitValues[dimension] ?? []) if ((found = conditionHolds(positive, value))) break;
     return positiveOp === undefined ? found : !found;
   }
   const value = sessionLevelValue(doc, dimension);
@@ -128,8 +130,14 @@ function conditionPasses(condition: DimensionCondition, doc: SessionDoc, hitScop
 export function sessionPasses(filter: DimensionFilter | undefined, doc: SessionDoc, hitScoped: ReadonlySet<string> = new Set()): boolean {
   if (filter === undefined) return true;
   if ('condition' in filter) return conditionPasses(filter.condition, doc, hitScoped);
-  if ('and' in filter) return filter.and.every((f) => sessionPasses(f, doc, hitScoped));
-  if ('or' in filter) return filter.or.some((f) => sessionPasses(f, doc, hitScoped));
+  if ('and' in filter) {
+    for (const f of filter.and) if (!sessionPasses(f, doc, hitScoped)) return false;
+    return true;
+  }
+  if ('or' in filter) {
+    for (const f of filter.or) if (sessionPasses(f, doc, hitScoped)) return true;
+    return false;
+  }
   return !sessionPasses(filter.not, doc, hitScoped);
 }
 
