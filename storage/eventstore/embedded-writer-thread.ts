@@ -1,7 +1,8 @@
 // Entry point of the embedded store's writer thread (started by embedded-writer-client.ts):
 // its own connection to the file runs the group-commit transactions, so inserts, COMMIT
 // and fsync never block the event loop that serves HTTP. Requests are handled one at a
-// time in arrival order, which keeps the store's single-writer ordering.
+// time in arrival order, which keeps the store's single-writer ordering; a stream read
+// sent after a write therefore sees it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase, prepareStatements, type SynchronousMode } from './embedded-sql.ts';
 import { createBatchWriter } from './embedded-writer.ts';
@@ -12,7 +13,8 @@ if (port === null) throw new Error('embedded-writer-thread.ts runs only as a wor
 const { file, synchronous } = workerData as { file: string; synchronous: SynchronousMode };
 
 const db = openDatabase(file, synchronous);
-const write = createBatchWriter(db, prepareStatements(db));
+const sql = prepareStatements(db);
+const write = createBatchWriter(db, sql);
 
 port.on('message', (request: WriterRequest) => {
   if (request.type === 'close') {
@@ -22,7 +24,12 @@ port.on('message', (request: WriterRequest) => {
   }
   let reply: WriterReply;
   try {
-    reply = { type: 'done', id: request.id, result: write(request.batch, request.created) };
+    if (request.type === 'readStream') {
+      const { stream, from, limit, backwards } = request.page;
+      reply = { type: 'rows', id: request.id, rows: (backwards ? sql.readBackwards : sql.readForwards).all(stream, from, limit) };
+    } else {
+      reply = { type: 'done', id: request.id, result: write(request.batch, request.created) };
+    }
   } catch (error) {
     const { message, code } = error as { message?: unknown; code?: unknown };
     reply = { type: 'failed', id: request.id, message: String(message ?? error), ...(typeof code === 'string' ? { code } : {}) };

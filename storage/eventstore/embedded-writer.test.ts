@@ -130,6 +130,27 @@ test('conflicts are exact: one winner per expected revision, in one batch or acr
   );
 });
 
+test('stream reads are served by the thread, after the writes sent before them', async () => {
+  await store.append('r', [newEvent()]); // the thread is up
+  const before = store.stats().threadReads;
+  const written = [newEvent(), newEvent()];
+  const appended = store.append('r', written);
+  const read = collect(store.readStream('r', { direction: 'backwards', maxCount: 16 }));
+  await appended;
+  const late = await collect(store.readStream('r', { direction: 'backwards', maxCount: 16 }));
+  assert.equal(
+    late.map((e) => e.revision),
+    [2, 1, 0],
+  );
+  assert.equal(
+    late.slice(0, 2).map((e) => e.id),
+    written.map((e) => e.id).reverse(),
+  );
+  // A read racing an append sees all of it or none of it.
+  assert.ok([1, 3].includes((await read).length), `${(await read).length} events`);
+  assert.is(store.stats().threadReads, before + 2);
+});
+
 test('a live subscriber is woken by commits made in the thread', async () => {
   const subscription = store.subscribeToAll({ filter: { streamPrefixes: ['live-'] } });
   const iterator = subscription[Symbol.asyncIterator]();

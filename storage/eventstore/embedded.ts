@@ -9,9 +9,12 @@
 // Under sustained load the transactions run in a writer thread with its own connection
 // (embedded-writer-thread.ts): inserts, COMMIT and fsync then never block the event loop
 // that serves HTTP. One batch is in the thread at a time and the next one grows while it
-// commits, so the thread is the single writer and batches keep their call order. Reads
-// stay on this thread's connection (WAL lets them run beside the writer) and see every
-// commit the thread acknowledged.
+// commits, so the thread is the single writer and batches keep their call order. Stream
+// reads go to the thread too while it runs: a read on this thread's connection after one
+// of the thread's commits finds its page cache reset and re-reads every page it needs
+// (about 90 µs for a client's last events instead of 20; a collector reads the stream of
+// every client it has not cached). Log reads and subscriptions stay on this connection
+// (WAL lets them run beside the writer) and see every commit the thread acknowledged.
 //
 // Reads and subscriptions pull pages from the database by position, so a slow reader
 // costs no memory; live subscribers are woken by an in-process signal after each commit,
@@ -25,7 +28,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../../platform/logger.ts';
 import { InvalidAppendError, WrongExpectedRevisionError, validateAppend } from './errors.ts';
 import { createBatchWriter, type BatchResult, type SerialisedEvent, type WriteOperation } from './embedded-writer.ts';
-import { startWriterThread, type WriterThread } from './embedded-writer-client.ts';
+import { startWriterThread, type StreamPageRequest, type WriterThread } from './embedded-writer-client.ts';
 import { subscribeWithReaderThread, type ReaderSubscribeOptions } from './embedded-reader.ts';
 import {
   decodePosition,
@@ -35,6 +38,7 @@ import {
   openDatabase,
   prepareStatements,
   readLogPage as readLogPageOf,
+  type EventRow,
   type LogPage,
   type SynchronousMode,
 } from './embedded-sql.ts';
@@ -92,6 +96,8 @@ export interface EmbeddedEventStoreStats {
   deletes: number;
   /** Events removed by truncateBefore (retention). */
   truncated: number;
+  /** Stream pages read in the writer thread. */
+  threadReads: number;
 }
 
 export interface EmbeddedEventStore extends EventStore {
@@ -154,7 +160,7 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
   const sql = prepareStatements(db);
   const pollMs = options.crossProcessPollMs ?? 50;
   const clock = options.now ?? Date.now;
-  const stats: EmbeddedEventStoreStats = { transactions: 0, threadTransactions: 0, appends: 0, events: 0, deletes: 0, truncated: 0 };
+  const stats: EmbeddedEventStoreStats = { transactions: 0, threadTransactions: 0, appends: 0, events: 0, deletes: 0, truncated: 0, threadReads: 0 };
   const synchronous = options.synchronous ?? 'full';
   const writerMode = options.writer ?? 'auto';
   const writeInline = createBatchWriter(db, sql);
@@ -419,6 +425,18 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
     return page;
   }
 
+  /**
+   * In the writer thread while it runs (see the top of the file), else here. A thread that
+   * dies fails the reads in flight, like its writes; the next read is made here.
+   */
+  function readStreamPage(page: StreamPageRequest): EventRow[] | Promise<EventRow[]> {
+    if (thread?.isReady()) {
+      stats.threadReads += 1;
+      return thread.readStreamPage(page);
+    }
+    return (page.backwards ? sql.readBackwards : sql.readForwards).all(page.stream, page.from, page.limit);
+  }
+
   async function* readStreamPages(stream: string, options: ReadStreamOptions): AsyncGenerator<RecordedEvent> {
     const backwards = options.direction === 'backwards';
     let remaining = checkCount(options.maxCount);
@@ -427,7 +445,7 @@ export function openEmbeddedEventStore(options: EmbeddedEventStoreOptions): Embe
     while (remaining > 0) {
       ensureOpen();
       const limit = Math.min(PAGE_SIZE, remaining);
-      const rows = (backwards ? sql.readBackwards : sql.readForwards).all(stream, next, limit);
+      const rows = await readStreamPage({ stream, from: next, limit, backwards });
       for (const row of rows) yield toEvent(row);
       remaining -= rows.length;
       if (rows.length < limit) return;
