@@ -324,6 +324,57 @@ function pick(metrics: readonly string[], v: Record<string, number>): Record<str
 const addStored = (target: number[], source: readonly number[]): void => {
   for (let i = 0; i < METRIC_COUNT; i++) target[i] = (target[i] ?? 0) + (source[i] ?? 0);
 };
+const copyStored = (source: readonly number[]): number[] => {
+  const copy = new Array<number>(METRIC_COUNT);
+  for (let i = 0; i < METRIC_COUNT; i++) copy[i] = source[i] ?? 0;
+  return copy;
+};
+const EMPTY_STORED: readonly number[] = new Array<number>(METRIC_COUNT).fill(0);
+
+/**
+ * The first `size` rows in report order (by key in the direction's sign, ties by value in
+ * code unit order), without sorting every row: a page of 10 out of 60,000 values keeps
+ * 10. Beyond SELECT_LIMIT kept rows it sorts them all instead.
+ */
+function createTopRows(size: number, sign: number): { offer(value: string, key: number): void; inOrder(): string[] } {
+  const values: string[] = [];
+  const keys: number[] = [];
+  const before = (keyA: number, valueA: string, keyB: number, valueB: string): boolean =>
+    keyA !== keyB ? sign * (keyA - keyB) < 0 : valueA < valueB;
+  const select = size <= SELECT_LIMIT;
+  return {
+    offer(value, key) {
+      if (!select) {
+        values.push(value);
+        keys.push(key);
+        return;
+      }
+      const n = values.length;
+      if (n === size && !before(key, value, keys[n - 1]!, values[n - 1]!)) return;
+      // Binary search for the place, then shift: `size` is small.
+      let low = 0;
+      let high = n;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if (before(keys[middle]!, values[middle]!, key, value)) low = middle + 1;
+        else high = middle;
+      }
+      values.splice(low, 0, value);
+      keys.splice(low, 0, key);
+      if (values.length > size) {
+        values.pop();
+        keys.pop();
+      }
+    },
+    inOrder() {
+      if (select) return values;
+      const order = values.map((_, i) => i);
+      order.sort((a, b) => (before(keys[a]!, values[a]!, keys[b]!, values[b]!) ? -1 : before(keys[b]!, values[b]!, keys[a]!, values[a]!) ? 1 : 0));
+      return order.map((i) => values[i]!);
+    },
+  };
+}
+const SELECT_LIMIT = 1000;
 
 function top(rows: Map<string, RealtimeActivity>, field: 'page' | 'source' | 'country' | 'device', n = 10): { value: string; users: number }[] {
   const counts = new Map<string, number>();
@@ -394,37 +445,61 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       const customRows = custom.length === 0 ? [] : await source.customRollups(request.property, dimension, request.from, request.to, custom);
       const users = base.has('users') ? await source.users(request.property, dimension, request.from, request.to) : undefined;
 
-      const byValue = new Map<string, { stored: number[]; custom: Record<string, number> }>();
-      const entry = (value: string) => {
-        let found = byValue.get(value);
-        if (found === undefined) byValue.set(value, (found = { stored: new Array<number>(METRIC_COUNT).fill(0), custom: {} }));
-        return found;
-      };
-      for (const row of rollups) if (row.nonzero ?? row.metrics.some((x) => x !== 0)) addStored(entry(row.value).stored, row.metrics);
-      for (const row of customRows) if (row.amount !== 0) entry(row.value).custom[row.metric] = (entry(row.value).custom[row.metric] ?? 0) + row.amount;
+      // Per value, its sums. A value's first row is kept as it is (ad hoc aggregates have
+      // one row per value); only a value met again gets a copy to add into.
+      const byValue = new Map<string, { stored: readonly number[]; owned: boolean; custom: Record<string, number> | undefined }>();
+      for (const row of rollups) {
+        if (!(row.nonzero ?? row.metrics.some((x) => x !== 0))) continue;
+        const found = byValue.get(row.value);
+        if (found === undefined) byValue.set(row.value, { stored: row.metrics, owned: false, custom: undefined });
+        else {
+          if (!found.owned) found.stored = copyStored(found.stored);
+          found.owned = true;
+          addStored(found.stored as number[], row.metrics);
+        }
+      }
+      for (const row of customRows) {
+        if (row.amount === 0) continue;
+        let found = byValue.get(row.value);
+        if (found === undefined) byValue.set(row.value, (found = { stored: EMPTY_STORED, owned: false, custom: undefined }));
+        const custom = (found.custom ??= {});
+        custom[row.metric] = (custom[row.metric] ?? 0) + row.amount;
+      }
       // Without a dimension there is always one row (the totals), even over an empty range.
-      if (dimension === '') entry('');
+      if (dimension === '' && !byValue.has('')) byValue.set('', { stored: EMPTY_STORED, owned: false, custom: undefined });
 
       const totalStored = new Array<number>(METRIC_COUNT).fill(0);
       const totalCustom: Record<string, number> = {};
       const only = request.values === undefined ? undefined : new Set(request.values);
-      const rows: { value: string; v: Record<string, number>; key: number }[] = [];
+      // The sort value of every row, read through one scratch object (tens of thousands of
+      // rows: no object per row); full metric values only for the rows of the page.
+      const keyPositions = basePositionsOf([order.metric]);
+      const scratch: Record<string, number> = {};
+      const keyOf = (stored: readonly number[], custom: Record<string, number> | undefined, value: string): number => {
+        for (const i of keyPositions) scratch[BASE_METRICS[i]!] = reportValue(BASE_METRICS[i]!, stored[i] ?? 0);
+        scratch['users'] = users?.byValue.get(value) ?? 0;
+        if (isCustomMetric(order.metric)) return (custom?.[order.metric] ?? 0) / 1_000_000;
+        return isDerived(order.metric) ? derive(order.metric, scratch) : (scratch[order.metric] ?? 0);
+      };
+      const sign = order.direction === 'asc' ? 1 : -1;
+      const best = createTopRows(offset + limit, sign);
+      let rowCount = 0;
       for (const [value, e] of byValue) {
         addStored(totalStored, e.stored);
-        for (const key in e.custom) totalCustom[key] = (totalCustom[key] ?? 0) + e.custom[key]!;
+        if (e.custom !== undefined) for (const key in e.custom) totalCustom[key] = (totalCustom[key] ?? 0) + e.custom[key]!;
         if (only !== undefined && !only.has(value)) continue;
-        // Only what the request reads: a breakdown can have tens of thousands of values.
-        const v = valuesOf(e.stored, e.custom, users?.byValue.get(value), wanted);
-        // The sort value once per row, not once per comparison.
-        rows.push({ value, v, key: isDerived(order.metric) ? derive(order.metric, v) : (v[order.metric] ?? 0) });
+        rowCount += 1;
+        best.offer(value, keyOf(e.stored, e.custom, value));
       }
-      const sign = order.direction === 'asc' ? 1 : -1;
-      rows.sort((a, b) => (a.key !== b.key ? sign * (a.key - b.key) : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-      const page = rows.slice(offset, offset + limit);
+      const page = best.inOrder().slice(offset, offset + limit);
       const totals = pick(request.metrics, valuesOf(totalStored, totalCustom, users?.total));
       return {
-        rows: page.map(({ value, v }) => (request.dimension === undefined ? { metrics: pick(request.metrics, v) } : { dimension: value, metrics: pick(request.metrics, v) })),
-        rowCount: rows.length,
+        rows: page.map((value) => {
+          const e = byValue.get(value)!;
+          const metrics = pick(request.metrics, valuesOf(e.stored, e.custom, users?.byValue.get(value), wanted));
+          return request.dimension === undefined ? { metrics } : { dimension: value, metrics };
+        }),
+        rowCount,
         totals,
       };
     },

@@ -457,34 +457,47 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
       const groupIds: number[][] = [];
       const sums: number[] = [];
       const width = positions.length;
-      const groupOf = (key: number, ids: () => number[]): number => {
-        let g = dense !== undefined ? dense[key]! : (sparse.get(key) ?? -1);
-        if (g === -1) {
-          g = groupIds.length;
-          groupIds.push(ids());
-          for (let k = 0; k < width; k++) sums.push(0);
-          if (dense !== undefined) dense[key] = g;
-          else sparse.set(key, g);
-        }
-        return g;
-      };
       // (group, client) pairs, sorted afterwards to count each group's distinct clients.
       const pairs = new Float64Array(total);
       let matched = 0;
       const seen = new Uint8Array(maxClient + 1);
       let users = 0;
+      const n = dimensions.length;
+      // Per dimension, for the day at hand: a value number for the whole day (>= 0), or -1
+      // and the day's codes with each code's value number. Plain loops, no closure per row.
+      const constant = new Int32Array(n);
+      const codesOf: Codes[] = new Array<Codes>(n);
+      const idsOf: Int32Array[] = new Array<Int32Array>(n);
+      const NONE = new Int32Array(0);
       for (const { columns, test, values } of plan) {
-        const valueAt = values.map((v) => (typeof v === 'number' ? () => v : (row: number) => v.ids[v.codes[row]!]!));
-        const keyAt = (row: number): number => {
-          let key = 0;
-          for (let i = 0; i < valueAt.length; i++) key = key * radix[i]! + valueAt[i]!(row);
-          return key;
-        };
+        for (let i = 0; i < n; i++) {
+          const v = values[i]!;
+          if (typeof v === 'number') {
+            constant[i] = v;
+            codesOf[i] = NONE;
+            idsOf[i] = NONE;
+          } else {
+            constant[i] = -1;
+            codesOf[i] = v.codes;
+            idsOf[i] = v.ids;
+          }
+        }
         const sumsOf = positions.map((p) => columns.totals.get(p)!);
         const { clients } = columns;
         for (let row = 0; row < columns.count; row++) {
           if (test !== true && !test(row)) continue;
-          const g = groupOf(keyAt(row), () => valueAt.map((value) => value(row)));
+          let key = 0;
+          for (let i = 0; i < n; i++) key = key * radix[i]! + (constant[i]! >= 0 ? constant[i]! : idsOf[i]![codesOf[i]![row]!]!);
+          let g = dense !== undefined ? dense[key]! : (sparse.get(key) ?? -1);
+          if (g === -1) {
+            g = groupIds.length;
+            const ids = new Array<number>(n);
+            for (let i = 0; i < n; i++) ids[i] = constant[i]! >= 0 ? constant[i]! : idsOf[i]![codesOf[i]![row]!]!;
+            groupIds.push(ids);
+            for (let k = 0; k < width; k++) sums.push(0);
+            if (dense !== undefined) dense[key] = g;
+            else sparse.set(key, g);
+          }
           const base = g * width;
           for (let k = 0; k < width; k++) sums[base + k] = sums[base + k]! + sumsOf[k]![row]!;
           const client = clients[row]!;
@@ -503,11 +516,15 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
         if (pair !== previous) groupUsers[Math.floor(pair / CLIENT_LIMIT)]!++;
         previous = pair;
       }
-      const rows: ColumnAggregateRow[] = groupIds.map((ids, g) => {
+      const rows: ColumnAggregateRow[] = new Array<ColumnAggregateRow>(groupIds.length);
+      for (let g = 0; g < groupIds.length; g++) {
         const stored = new Array<number>(METRIC_COUNT).fill(0);
-        positions.forEach((p, k) => (stored[p] = sums[g * width + k]!));
-        return { values: ids.map((id, i) => valueNames[i]![id]!), stored, users: groupUsers[g]! };
-      });
+        for (let k = 0; k < width; k++) stored[positions[k]!] = sums[g * width + k]!;
+        const ids = groupIds[g]!;
+        const values = new Array<string>(n);
+        for (let i = 0; i < n; i++) values[i] = valueNames[i]![ids[i]!]!;
+        rows[g] = { values, stored, users: groupUsers[g]! };
+      }
       return { rows, users };
     },
 

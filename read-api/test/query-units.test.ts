@@ -6,7 +6,9 @@ import * as assert from 'uvu/assert';
 import { dayOfWeekOf, isoWeekOf } from '../../projections/analytics/calendar.ts';
 import { ProblemError } from '../http/problem.ts';
 import { random } from '../../projections/analytics/test-support.ts';
-import { rowKey, valuesOfRowKey } from '../routes/query/aggregate.ts';
+import { aggregateSource, rowKey, valuesOfRowKey, type AggregateRow } from '../routes/query/aggregate.ts';
+import { BASE_METRICS, METRIC_COUNT } from '../../projections/analytics/metrics.ts';
+import { createAnalyticsQueriesFrom } from '../../projections/analytics/queries.ts';
 import { csvText } from '../routes/query/csv.ts';
 import { addDays, addYears, isDay, resolveCompareRange, resolveDateRange } from '../routes/query/dates.ts';
 import { parseFilters, splitFilters } from '../routes/query/filters.ts';
@@ -132,6 +134,39 @@ test('row keys: their string order is the element-by-element order of the values
   assert.equal(valuesOfRowKey(rowKey([''])), ['']);
   // JSON would not do: a space sorts before the quote that ends a shorter value.
   assert.ok(rowKey(['a', 'x']) < rowKey(['a b', 'x']) && JSON.stringify(['a', 'x']) > JSON.stringify(['a b', 'x']));
+});
+
+test("a report's page is that page of every row sorted by the metric, ties by value, whatever the page's size", async () => {
+  const next = random(5);
+  const at = (metric: string): number => BASE_METRICS.indexOf(metric as (typeof BASE_METRICS)[number]);
+  const rows = new Map<string, AggregateRow>();
+  for (let i = 0; i < 3000; i++) {
+    const stored = new Array<number>(METRIC_COUNT).fill(0);
+    stored[at('sessions')] = 1 + Math.floor(next() * 20); // few distinct values: many ties
+    stored[at('bounces')] = Math.floor(next() * stored[at('sessions')]!);
+    stored[at('pageviews')] = Math.floor(next() * 50);
+    rows.set(rowKey([`v${Math.floor(next() * 1e6)}`]), { stored, custom: next() < 0.5 ? { cm1: Math.floor(next() * 5) * 1e6 } : {}, users: 1 + Math.floor(next() * 5) });
+  }
+  const queries = createAnalyticsQueriesFrom(aggregateSource({ rows, users: 5000 }));
+  const metrics = ['sessions', 'users', 'bounceRate', 'pageviews', 'cm1'];
+  for (const [metric, direction] of [['sessions', 'desc'], ['users', 'asc'], ['bounceRate', 'desc'], ['cm1', 'desc'], ['pageviews', 'asc']] as const) {
+    const ask = (limit: number, offset: number) =>
+      queries.report({ property: 'p', dimension: 'source', from: '2026-01-01', to: '2026-01-02', metrics, orderBy: { metric, direction }, limit, offset });
+    const whole = await ask(rows.size, 0); // past the selection's bound: every row sorted
+    assert.is(whole.rowCount, rows.size);
+    const sign = direction === 'asc' ? 1 : -1;
+    for (let i = 1; i < whole.rows.length; i++) {
+      const [a, b] = [whole.rows[i - 1]!, whole.rows[i]!];
+      const [ka, kb] = [a.metrics[metric]!, b.metrics[metric]!];
+      assert.ok(ka === kb ? a.dimension! < b.dimension! : sign * (ka - kb) < 0, `${metric} ${direction}: row ${i} after row ${i - 1}`);
+    }
+    for (const [limit, offset] of [[10, 0], [7, 13], [1, 2999], [50, 2990]] as const) {
+      const page = await ask(limit, offset);
+      assert.equal(page.rows, whole.rows.slice(offset, offset + limit), `${metric} ${direction} ${limit}@${offset}`);
+      assert.equal(page.totals, whole.totals);
+      assert.is(page.rowCount, rows.size);
+    }
+  }
 });
 
 test.run();

@@ -2,7 +2,7 @@
 // stored metric sums and exact users, handed to the analytics report logic through an
 // `AnalyticsReadSource` (so derived metrics and units are computed in one place for every
 // path).
-import type { AnalyticsReadSource } from '../../../projections/analytics/queries.ts';
+import type { AnalyticsReadSource, ValueMetrics } from '../../../projections/analytics/queries.ts';
 
 export interface AggregateRow {
   stored: number[];
@@ -48,8 +48,11 @@ const unused = (name: string) => (): never => {
 /** The aggregate as a read source for `report()`: every call answers from it, whatever dimension is named. */
 export function aggregateSource(aggregate: Aggregate): AnalyticsReadSource {
   return {
+    // Loops, not spreads: an ad hoc answer can have tens of thousands of rows.
     async rollups() {
-      return [...aggregate.rows].map(([value, row]) => ({ value, metrics: row.stored, ...(row.nonzero === undefined ? {} : { nonzero: row.nonzero }) }));
+      const rows: ValueMetrics[] = [];
+      for (const [value, row] of aggregate.rows) rows.push(row.nonzero === undefined ? { value, metrics: row.stored } : { value, metrics: row.stored, nonzero: row.nonzero });
+      return rows;
     },
     async customRollups(_property, _dimension, _from, _to, metrics) {
       const out: { value: string; metric: string; amount: number }[] = [];
@@ -57,7 +60,9 @@ export function aggregateSource(aggregate: Aggregate): AnalyticsReadSource {
       return out;
     },
     async users() {
-      return { byValue: new Map([...aggregate.rows].map(([value, row]) => [value, row.users])), total: aggregate.users };
+      const byValue = new Map<string, number>();
+      for (const [value, row] of aggregate.rows) byValue.set(value, row.users);
+      return { byValue, total: aggregate.users };
     },
     dailyTotals: unused('dailyTotals'),
     dailyCustomTotals: unused('dailyCustomTotals'),
