@@ -241,12 +241,7 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       if (sessionColumns !== undefined && request.customMetrics.length === 0 && sessionColumns.canAnswer(request.dimensions, request.filter)) {
         const found = sessionColumns.aggregate({ property: request.property, from: request.from, to: request.to, dimensions: request.dimensions, filter: request.filter, positions });
         // Undefined: the range's days are being read into memory; SQL answers meanwhile.
-        if (found !== undefined) {
-          return {
-            rows: found.rows.map((row) => ({ values: row.values, stored: row.stored, custom: {}, users: row.users, nonzero: row.stored.some((x) => x !== 0) })),
-            users: found.users,
-          };
-        }
+        if (found !== undefined) return found;
       }
       // A custom dimension without a value is not reported under it.
       const present = request.dimensions.filter(isCustomDimension).map((d) => `${sessionLevelExpr(d)!} IS NOT NULL`);

@@ -31,12 +31,18 @@ export interface ColumnAggregateRequest {
   positions: readonly number[];
 }
 
+/** Shaped as the ad hoc port's SessionAggregateRow, so the rows pass on without a copy. */
 export interface ColumnAggregateRow {
   values: string[];
   /** Σ of the asked base metrics in stored units, BASE_METRICS order (0 for the others). */
   stored: number[];
+  /** No custom metrics: the columns hold none (one shared empty object). */
+  custom: Record<string, number>;
   users: number;
+  /** Whether any of the sums is nonzero. */
+  nonzero: boolean;
 }
+const NO_CUSTOM: Record<string, number> = Object.freeze({}) as Record<string, number>;
 
 export interface SessionColumns {
   /** Whether the request names only what the columns hold (no custom dimension or hit dimension). */
@@ -115,14 +121,19 @@ const isTextColumn = (name: string): boolean => isSessionDimension(name) || name
 const isColumnDimension = (name: string): boolean => isTextColumn(name) || isDayDimension(name);
 
 /** A filter over one day's sessions: a constant when it does not depend on the session, else a test of a row. */
-type DayTest = boolean | ((row: number) => boolean);
+/** Which sessions of a day pass a filter: all (true), none (false), or one byte per session. */
+type DayMask = boolean | Uint8Array;
 
-function dayTest(filter: DimensionFilter, day: string, columns: DayColumns): DayTest {
+/**
+ * The filter's mask over a day's sessions. A condition is tested once per distinct value
+ * of the day, then spread over the sessions by a plain loop over their codes; and, or and
+ * not combine masks the same way (no function call per session).
+ */
+function dayMask(filter: DimensionFilter, day: string, columns: DayColumns): DayMask {
   if ('condition' in filter) {
     const { condition } = filter;
     if (isDayDimension(condition.dimension)) return conditionHolds(condition, timeValueOf(condition.dimension, day, ''));
     const column = columns.texts.get(condition.dimension)!;
-    // Once per distinct value of the day, not once per session.
     const holds = new Uint8Array(column.dict.length);
     let any = false;
     for (let c = 0; c < column.dict.length; c++) {
@@ -133,29 +144,64 @@ function dayTest(filter: DimensionFilter, day: string, columns: DayColumns): Day
     }
     if (!any) return false;
     const { codes } = column;
-    return (row) => holds[codes[row]!] === 1;
+    const mask = new Uint8Array(columns.count);
+    for (let row = 0; row < mask.length; row++) mask[row] = holds[codes[row]!]!;
+    return mask;
   }
   if ('not' in filter) {
-    const inner = dayTest(filter.not, day, columns);
-    return typeof inner === 'boolean' ? !inner : (row) => !inner(row);
+    const inner = dayMask(filter.not, day, columns);
+    if (typeof inner === 'boolean') return !inner;
+    for (let row = 0; row < inner.length; row++) inner[row] = inner[row]! ^ 1;
+    return inner;
   }
   const all = 'and' in filter;
-  const parts: ((row: number) => boolean)[] = [];
+  let combined: Uint8Array | undefined;
   for (const f of all ? filter.and : filter.or) {
-    const part = dayTest(f, day, columns);
+    const part = dayMask(f, day, columns);
     if (part === !all) return !all; // false in an and, true in an or
-    if (typeof part !== 'boolean') parts.push(part);
+    if (typeof part === 'boolean') continue;
+    if (combined === undefined) combined = part;
+    else if (all) for (let row = 0; row < part.length; row++) combined[row] = combined[row]! & part[row]!;
+    else for (let row = 0; row < part.length; row++) combined[row] = combined[row]! | part[row]!;
   }
-  if (parts.length === 0) return all;
-  if (parts.length === 1) return parts[0]!;
-  return all ? (row) => parts.every((p) => p(row)) : (row) => parts.some((p) => p(row));
+  return combined ?? all;
+}
+
+const ZEROS: readonly number[] = new Array<number>(METRIC_COUNT).fill(0);
+
+/**
+ * Distinct clients per group, in linear time: the sessions are bucketed by group (a
+ * counting sort), then each group's clients are stamped with the group's number, so a
+ * client counts once per group without sorting (group, client) pairs.
+ */
+function distinctPerGroup(groups: Int32Array, clients: Int32Array, count: number, groupCount: number, maxClient: number): Int32Array {
+  const start = new Int32Array(groupCount + 1);
+  for (let k = 0; k < count; k++) start[groups[k]! + 1]!++;
+  for (let g = 0; g < groupCount; g++) start[g + 1]! += start[g]!;
+  const next = start.slice(0, groupCount);
+  const bucketed = new Int32Array(count);
+  for (let k = 0; k < count; k++) bucketed[next[groups[k]!]!++] = clients[k]!;
+  const stamp = new Int32Array(maxClient + 1).fill(-1);
+  const users = new Int32Array(groupCount);
+  for (let g = 0; g < groupCount; g++) {
+    let n = 0;
+    for (let k = start[g]!; k < start[g + 1]!; k++) {
+      const client = bucketed[k]!;
+      if (stamp[client] !== g) {
+        stamp[client] = g;
+        n++;
+      }
+    }
+    users[g] = n;
+  }
+  return users;
 }
 
 /** How long the background reading may hold the event loop at a time (it always reads at least one chunk). */
 const SLICE_MS = 20;
 /** Sessions per chunk of a day read in the background (a few milliseconds). */
 const CHUNK_ROWS = 2_000;
-/** Client numbers must stay below 2^27: a (group, client) pair is one number. */
+/** Client numbers must stay below 2^27: users are counted with an array indexed by them (4 bytes each). */
 const CLIENT_LIMIT = 2 ** 27;
 /** Groups of two or more dimensions use an array indexed by their value numbers up to this many cells. */
 const DENSE_GROUPS = 1 << 22;
@@ -415,7 +461,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
       };
       interface Day {
         columns: DayColumns;
-        test: true | ((row: number) => boolean);
+        mask: true | Uint8Array;
         /** Per dimension: the day's codes and each code's value number, or one value number for the whole day. */
         values: ({ codes: Codes; ids: Int32Array } | number)[];
       }
@@ -429,8 +475,8 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
             return;
           }
           for (const [day, columns] of range) {
-            const test = filter === undefined ? true : dayTest(filter, day, columns);
-            if (test === false || columns.count === 0) continue;
+            const mask = filter === undefined ? true : dayMask(filter, day, columns);
+            if (mask === false || columns.count === 0) continue;
             const values = dimensions.map((d, i) => {
               if (isDayDimension(d)) return idOf(i, timeValueOf(d, day, ''));
               const { dict, codes } = columns.texts.get(d)!;
@@ -438,7 +484,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
               for (let c = 0; c < dict.length; c++) ids[c] = idOf(i, dict[c]!);
               return { codes, ids };
             });
-            plan.push({ columns, test, values });
+            plan.push({ columns, mask, values });
           }
         });
       } finally {
@@ -450,15 +496,16 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
       // A row's group: its value numbers in mixed radix, then a dense array or a map to a group number.
       const radix = valueNames.map((names) => Math.max(1, names.length));
       const cells = radix.reduce((a, b) => a * b, 1);
-      // Keys must be exact numbers and a (group, client) pair must fit one: else SQL answers.
-      if (maxClient >= CLIENT_LIMIT || total >= Number.MAX_SAFE_INTEGER / CLIENT_LIMIT || cells > Number.MAX_SAFE_INTEGER) return undefined;
+      // Keys must be exact numbers and clients within the counting arrays: else SQL answers.
+      if (maxClient >= CLIENT_LIMIT || cells > Number.MAX_SAFE_INTEGER) return undefined;
       const dense = cells <= DENSE_GROUPS ? new Int32Array(cells).fill(-1) : undefined;
       const sparse = new Map<number, number>();
       const groupIds: number[][] = [];
       const sums: number[] = [];
       const width = positions.length;
-      // (group, client) pairs, sorted afterwards to count each group's distinct clients.
-      const pairs = new Float64Array(total);
+      // Each matched session's group and client, to count each group's distinct clients after.
+      const rowGroups = new Int32Array(total);
+      const rowClients = new Int32Array(total);
       let matched = 0;
       const seen = new Uint8Array(maxClient + 1);
       let users = 0;
@@ -469,7 +516,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
       const codesOf: Codes[] = new Array<Codes>(n);
       const idsOf: Int32Array[] = new Array<Int32Array>(n);
       const NONE = new Int32Array(0);
-      for (const { columns, test, values } of plan) {
+      for (const { columns, mask, values } of plan) {
         for (let i = 0; i < n; i++) {
           const v = values[i]!;
           if (typeof v === 'number') {
@@ -485,7 +532,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
         const sumsOf = positions.map((p) => columns.totals.get(p)!);
         const { clients } = columns;
         for (let row = 0; row < columns.count; row++) {
-          if (test !== true && !test(row)) continue;
+          if (mask !== true && mask[row] === 0) continue;
           let key = 0;
           for (let i = 0; i < n; i++) key = key * radix[i]! + (constant[i]! >= 0 ? constant[i]! : idsOf[i]![codesOf[i]![row]!]!);
           let g = dense !== undefined ? dense[key]! : (sparse.get(key) ?? -1);
@@ -501,29 +548,28 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
           const base = g * width;
           for (let k = 0; k < width; k++) sums[base + k] = sums[base + k]! + sumsOf[k]![row]!;
           const client = clients[row]!;
-          pairs[matched++] = g * CLIENT_LIMIT + client;
+          rowGroups[matched] = g;
+          rowClients[matched++] = client;
           if (seen[client] === 0) {
             seen[client] = 1;
             users++;
           }
         }
       }
-      const sorted = pairs.subarray(0, matched).sort();
-      const groupUsers = new Int32Array(groupIds.length);
-      let previous = -1;
-      for (let k = 0; k < sorted.length; k++) {
-        const pair = sorted[k]!;
-        if (pair !== previous) groupUsers[Math.floor(pair / CLIENT_LIMIT)]!++;
-        previous = pair;
-      }
+      const groupUsers = distinctPerGroup(rowGroups, rowClients, matched, groupIds.length, maxClient);
       const rows: ColumnAggregateRow[] = new Array<ColumnAggregateRow>(groupIds.length);
       for (let g = 0; g < groupIds.length; g++) {
-        const stored = new Array<number>(METRIC_COUNT).fill(0);
-        for (let k = 0; k < width; k++) stored[positions[k]!] = sums[g * width + k]!;
+        const stored = ZEROS.slice();
+        let nonzero = false;
+        for (let k = 0; k < width; k++) {
+          const sum = sums[g * width + k]!;
+          stored[positions[k]!] = sum;
+          if (sum !== 0) nonzero = true;
+        }
         const ids = groupIds[g]!;
         const values = new Array<string>(n);
         for (let i = 0; i < n; i++) values[i] = valueNames[i]![ids[i]!]!;
-        rows[g] = { values, stored, users: groupUsers[g]! };
+        rows[g] = { values, stored, custom: NO_CUSTOM, users: groupUsers[g]!, nonzero };
       }
       return { rows, users };
     },

@@ -20,7 +20,7 @@ import { activeVersion } from '../../../projections/registry.ts';
 import type { EventStore } from '../../../storage/eventstore/port.ts';
 import type { ReadStore } from '../../../storage/readstore/port.ts';
 import { notFound, ProblemError } from '../../http/problem.ts';
-import { aggregateSource, rowKey, valuesOfRowKey, type Aggregate } from './aggregate.ts';
+import { aggregateSource, rowKey, valuesOfRowKey, type Aggregate, type AggregateRow } from './aggregate.ts';
 import { apiDimension, dimensionKind, isCustomMetric, modelDimension, modelMetric, toApiValue, type DimensionKind } from './catalog.ts';
 import { resolveCompareRange, resolveDateRange, type DayRange } from './dates.ts';
 import { rowMatches, splitFilters, type FilterTree } from './filters.ts';
@@ -185,7 +185,11 @@ async function answerRange(p: Prepared, range: DayRange, sources: Sources, deps:
         hitScoped,
         metrics: basePositionsOf(models),
       });
-      aggregate = { rows: new Map(found.rows.map((row) => [rowKey(row.values), { stored: row.stored, custom: row.custom, users: row.users, nonzero: row.nonzero }])), users: found.users };
+      // A loop, not map + spread: an answer can have tens of thousands of rows. The rows are
+      // the port's own objects; nothing downstream writes to them.
+      const rows = new Map<string, AggregateRow>();
+      for (const row of found.rows) rows.set(rowKey(row.values), row);
+      aggregate = { rows, users: found.users };
     } else {
       const answer = await answerFromHits(
         { property: request.property, from: range.from, to: range.to, dimensions: p.modelDimensions, filter: p.dataFilter, kinds: p.kinds, customMetrics, hitScoped },
