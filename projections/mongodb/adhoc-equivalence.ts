@@ -8,11 +8,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openEmbeddedReadStore } from '../../storage/readstore/embedded.ts';
 import type { MongoReadStore } from '../../storage/readstore/port.ts';
-import type { DimensionFilter } from '../analytics/adhoc-filter.ts';
+import type { DimensionCondition, DimensionFilter } from '../analytics/adhoc-filter.ts';
 import type { AdhocSource, SessionAggregateRequest, SessionListRequest, SessionSortKey } from '../analytics/adhoc.ts';
 import { createEmbeddedAdhocSource } from '../analytics/adhoc-embedded.ts';
 import { M } from '../analytics/metrics.ts';
 import { tempDir } from '../test/helpers.ts';
+import { sessionAggregatePipelines } from './adhoc-pushdown.ts';
 import { createMongoAdhocSource } from './adhoc-source.ts';
 import { dataset, projectInto } from './equivalence.ts';
 
@@ -75,6 +76,44 @@ export function defineAdhocEquivalence(adapterName: string, openMongo: () => Pro
       }
     }
     assert.ok(rows > 100, `${rows} rows compared`);
+  });
+
+  test('aggregates the server computes (pushed down) equal the embedded answers; what it would compute otherwise is not pushed', async () => {
+    const condition = (dimension: string, op: DimensionCondition['op'], values: string[]): DimensionFilter => ({ condition: { dimension, op, values } });
+    const pushed: (DimensionFilter | undefined)[] = [
+      undefined,
+      condition('channel', 'is', ['Organic Search', 'Direct']),
+      condition('campaign', 'is', ['(not set)']),
+      condition('source', 'is_not', ['google', '(direct)']),
+      condition('landingPage', 'contains', ['/c', 'x']),
+      condition('country', 'not_contains', ['U']),
+      condition('source', 'starts_with', ['goo', 'bi', '']),
+      { not: { or: [condition('deviceCategory', 'is', ['mobile']), condition('month', 'is', ['2024-06'])] } },
+      { and: [condition('date', 'is_not', [ranges[0]!.from]), condition('hour', 'starts_with', [ranges[0]!.to])] },
+    ];
+    let rows = 0;
+    for (const range of ranges) {
+      for (const filter of pushed) {
+        for (const dimensions of [[], ['channel'], ['country', 'date'], ['landingPage', 'hour'], ['month', 'userType', 'deviceCategory']]) {
+          const request: SessionAggregateRequest = { ...range, dimensions, filter, customMetrics: ['cm1'], metrics: [M.sessions, M.pageviews, M.bounces, M.sessionDuration] };
+          assert.ok(sessionAggregatePipelines(request) !== undefined, `pushed down: ${JSON.stringify(request)}`);
+          const expected = byValues(await sql.aggregateSessions(request));
+          assert.equal(byValues(await mongo.aggregateSessions(request)), expected, JSON.stringify(request));
+          rows += expected.rows.length;
+        }
+      }
+    }
+    assert.ok(rows > 300, `${rows} rows compared`);
+    const base: SessionAggregateRequest = { ...ranges[0]!, dimensions: [], customMetrics: [] };
+    for (const request of [
+      { ...base, dimensions: ['cd1'] },
+      { ...base, dimensions: ['dayOfWeek', 'country'] },
+      { ...base, dimensions: ['week'] },
+      { ...base, filter: condition('landingPage', 'matches', ['^/c']) },
+      { ...base, filter: { and: [condition('country', 'is', ['GB']), condition('dayOfWeek', 'is', ['1'])] } },
+    ]) {
+      assert.is(sessionAggregatePipelines(request), undefined, `not pushed down: ${JSON.stringify(request)}`);
+    }
   });
 
   test('session lists in every order, paged, with metric conditions', async () => {

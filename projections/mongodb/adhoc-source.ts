@@ -3,6 +3,8 @@
 // analytics-source.ts. The range's session documents are read from the (property, day)
 // index a page at a time, in (day, id) order, and evaluated by the same JS rules the port
 // defines (filters, values, sums, sort keys), so the answers are the embedded store's.
+// An aggregate whose dimensions and filter mean the same in MongoDB's expression language
+// is computed by the server instead (adhoc-pushdown.ts).
 // Users per calendar value come from user_days.
 import { createSessionAggregator, sessionLevelValue, sessionListOrder, sessionMeetsMetrics, sessionPasses, type AdhocSource, type SessionScanRequest } from '../analytics/adhoc.ts';
 import { isDayDimension, timeValueOf } from '../analytics/calendar.ts';
@@ -11,6 +13,7 @@ import type { SessionDoc } from '../analytics/model.ts';
 import { propertyInfoSchema } from '../analytics/property-info.ts';
 import type { MongoReadStore } from '../../storage/readstore/port.ts';
 import { collectionsOf, sessionOfStored } from './analytics-schema.ts';
+import { sessionAggregatePipelines, rowsOfGroups } from './adhoc-pushdown.ts';
 import { textOf, type MongoDoc } from './db.ts';
 
 /** Session documents per read: bounded memory whatever the range holds. */
@@ -67,6 +70,13 @@ export function createMongoAdhocSource(store: MongoReadStore, name: string, vers
     },
 
     async aggregateSessions(request) {
+      // Computed by the server when it means the same there (adhoc-pushdown.ts): the answer's groups cross, not its sessions.
+      const pipelines = sessionAggregatePipelines(request);
+      if (pipelines !== undefined) {
+        const sessions = db.collection(c.sessions);
+        const [groups, users] = await Promise.all([sessions.aggregate(pipelines.groups).toArray(), sessions.aggregate(pipelines.users).toArray()]);
+        return { rows: rowsOfGroups(request, groups), users: Number(users[0]?.['users'] ?? 0) };
+      }
       const aggregator = createSessionAggregator(request);
       for await (const doc of rangeSessions(request.property, request.from, request.to)) aggregator.add(doc);
       return aggregator.result();
