@@ -264,7 +264,6 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
     for (const erasure of output.erasures) eraseStored(erasure);
     writeRollups(accumulator, output.erasures.length > 0);
     for (const doc of output.sessions) writeSession(doc);
-    markChangedDays();
     for (const row of accumulator.userDays.values()) sql.upsertUserDay.run(row.property, row.day, row.client, row.newUser ? 1 : 0);
     for (const row of accumulator.realtimeRows.values()) sql.upsertRealtime.run(row.property, row.minute, row.client, row.page, row.source, row.country, row.device, row.pageviews);
     // Pruning by the wall clock, at most once a minute: the table holds about the last window of activity.
@@ -274,7 +273,10 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
     }
     for (const info of output.properties.values()) sql.upsertProperty.run(info.id, JSON.stringify(info));
     const usersAfter = sessionsAfter(usersBefore, output.sessions, output.erasures);
-    userValues.apply(usersBefore, usersAfter);
+    // A day whose user_values rows changed is marked changed too, sessions or not: what
+    // the read side keeps of a day (session columns, settled users) is valid until it moves.
+    for (const day of userValues.apply(usersBefore, usersAfter)) changedDays.add(day);
+    markChangedDays();
     writeCheckpoint(db, name, version, position, now);
     return usersAfter;
   });

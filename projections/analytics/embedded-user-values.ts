@@ -31,7 +31,8 @@ import type { SessionDoc } from './model.ts';
 /** The dimensions the table counts users for; '' is the totals. */
 export const USER_VALUE_DIMENSIONS: readonly string[] = ['', 'date', 'hour', 'dayOfWeek', 'week', 'month', ...SESSION_DIMENSIONS];
 const CALENDAR = ['date', 'hour', 'dayOfWeek', 'week', 'month'] as const;
-const SEP = '\u0001';
+/** Between a property and a day in the keys `apply` returns. */
+export const SEP = '\u0001';
 
 export interface ClientKey {
   property: string;
@@ -51,8 +52,12 @@ export type UserValueRows = Map<string, { property: string; ids: string[]; sessi
 export interface UserValueIndex {
   /** The stored sessions of these clients (read inside the caller's transaction, or remembered), which imply their rows; every client has an entry. */
   capture(clients: Iterable<ClientKey>): UserValueRows;
-  /** Adds to the table the rows `after` implies less those `before` implies. */
-  apply(before: UserValueRows, after: UserValueRows): void;
+  /**
+   * Adds to the table the rows `after` implies less those `before` implies. Returns the
+   * days whose rows changed (property + SEP + day): not only the days of the sessions
+   * written, since a session on an earlier day changes its client's later rows.
+   */
+  apply(before: UserValueRows, after: UserValueRows): Set<string>;
   /** Keeps these clients' sessions, as committed, for the next captures (a bounded LRU). */
   remember(committed: UserValueRows): void;
   /** Forgets every remembered client (a failed batch, or the store changed under the sink). */
@@ -282,12 +287,15 @@ export function openUserValueIndex(db: Database.Database, t: AnalyticsTables, re
       const delta: RowDelta = new Map();
       for (const [key, { property, sessions }] of after) diffClient(property, before.get(key)?.sessions ?? NO_SESSIONS, sessions, delta);
       for (const [key, { property, sessions }] of before) if (!after.has(key)) diffClient(property, sessions, NO_SESSIONS, delta);
+      const days = new Set<string>();
       for (const { key, clients: n } of delta.values()) {
         if (n === 0) continue;
         const [property, dimension, value, day, previous] = key;
         upsert.run(property, dimension, value, day, previous, n);
         if (n < 0) deleteEmpty.run(property, dimension, day, value, previous);
+        days.add(property + SEP + day);
       }
+      return days;
     },
 
     remember(committed) {

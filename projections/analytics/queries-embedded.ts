@@ -10,6 +10,7 @@ import { isHitDimension, isSessionDimension } from './dimensions.ts';
 import { USER_VALUE_DIMENSIONS } from './embedded-user-values.ts';
 import { boundIndexName, columnsOf, indexesOf, q, tablesOf, valueIndexName } from './embedded-schema.ts';
 import { boundFor, DEFAULT_DEPTHS, topValuesByThreshold } from './top-values-embedded.ts';
+import { createSettledUsers } from './settled-users-embedded.ts';
 import { daysBetween } from './local-time.ts';
 import { BASE_METRICS, storedPerReportUnit } from './metrics.ts';
 import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
@@ -52,7 +53,12 @@ function sortKeySql(key: Exclude<SortKey, { users: true }>): string {
 export interface EmbeddedReadSourceOptions {
   /** Per-day list depths of the threshold algorithm (top-values-embedded.ts); [] turns it off. */
   thresholdDepths?: readonly number[];
+  /** Keep the settled days' users per value for reports sorted by users (settled-users-embedded.ts). Default true. */
+  settledUsers?: boolean;
 }
+
+/** Rows a report sorted by users may ask of the settled users (a bounded insertion picks them). */
+const SETTLED_USERS_PAGE_LIMIT = 1000;
 
 export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string, version: number, options: EmbeddedReadSourceOptions = {}): AnalyticsReadSource {
   const db = store.queryDb;
@@ -77,6 +83,9 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
   const hasValueIndex = dailyIndexes.has(valueIndexName(t.daily));
   const hasDimensionTotals = columnsOf(db, t.dailyTotals).size > 0;
   const depths = options.thresholdDepths ?? DEFAULT_DEPTHS;
+  // Versions before v7 have no session_days, whose change counts keep the settled users valid.
+  const settledUsers =
+    columnsOf(db, t.sessionDays).size > 0 && options.settledUsers !== false ? createSettledUsers(db, t) : undefined;
 
   /** (client, value) pairs of the sessions in range for a dimension, as a SQL subquery. */
   const pairsOf = (dimension: string): string => {
@@ -143,7 +152,20 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
     const key = request.sortKey;
     const order = `ORDER BY sort_key ${request.direction === 'asc' ? 'ASC' : 'DESC'}, value ASC LIMIT ? OFFSET ?`;
     let keyed: Row[] | undefined;
-    const bound = request.direction === 'desc' && request.values === undefined && rangeByValue !== undefined ? boundFor(request.dimension, key) : undefined;
+    // By users, descending, over every value: the settled days' users kept from an earlier
+    // request answer at once; else the threshold algorithm tries, and the settled users are
+    // read (and kept) when it cannot prove the page.
+    const settled =
+      'users' in key && request.direction === 'desc' && request.values === undefined && settledUsers !== undefined && isSessionDimension(request.dimension) && request.offset + request.limit <= SETTLED_USERS_PAGE_LIMIT
+        ? (cachedOnly: boolean): Row[] | undefined => {
+            const page = settledUsers.topByUsers(request.property, request.dimension, request.from, request.to, request.offset + request.limit, cachedOnly);
+            settledCount = page?.rowCount;
+            return page?.rows.slice(request.offset);
+          }
+        : undefined;
+    let settledCount: number | undefined;
+    keyed = settled?.(true);
+    const bound = keyed === undefined && request.direction === 'desc' && request.values === undefined && rangeByValue !== undefined ? boundFor(request.dimension, key) : undefined;
     if (bound !== undefined && rangeByValue !== undefined && dailyIndexes.has(boundIndexName(t.daily, bound)) && (!('users' in key) || USER_VALUE_DIMENSIONS.includes(request.dimension))) {
       const score =
         'users' in key
@@ -158,6 +180,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
       const top = topValuesByThreshold(db, t.daily, { property: request.property, dimension: request.dimension, days: daysBetween(request.from, request.to), bound, count: request.offset + request.limit, score }, depths);
       if (top !== undefined) keyed = top.rows.slice(request.offset);
     }
+    if (keyed === undefined) keyed = settled?.(false);
     if (keyed === undefined) {
       if ('users' in key) {
         if (!USER_VALUE_DIMENSIONS.includes(request.dimension)) return undefined;
@@ -190,7 +213,7 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
     const totalsFrom = hasDimensionTotals ? `FROM ${q(t.dailyTotals)} WHERE property = ? AND dimension = ? AND day BETWEEN ? AND ?` : range;
     const [whole] = rangeByValue === undefined ? rows(`SELECT COUNT(DISTINCT value), ${sumList} ${range}`, ...params) : rows(`SELECT 0, ${sumList} ${totalsFrom}`, ...params);
     const [counted] =
-      selection.sql === '' && rangeByValue === undefined ? [whole] : rows(`SELECT COUNT(DISTINCT value) ${rangeByValue ?? range}${selection.sql}`, ...params, ...selection.params);
+      settledCount !== undefined ? [[settledCount]] : selection.sql === '' && rangeByValue === undefined ? [whole] : rows(`SELECT COUNT(DISTINCT value) ${rangeByValue ?? range}${selection.sql}`, ...params, ...selection.params);
     return {
       rows: keyed.map((row) => ({ value: String(row[0]), metrics: byValue.get(String(row[0])) ?? spread([], 0), nonzero: true })),
       rowCount: Number(counted?.[0] ?? 0),
