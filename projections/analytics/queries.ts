@@ -14,6 +14,7 @@
 // count over the same sessions (never a sum of rows).
 import { z } from 'zod';
 import type { ReadStore } from '../../storage/readstore/port.ts';
+import { createTopRows } from './top-rows.ts';
 import { CUSTOM_METRIC, isCustomDimension, STANDARD_DIMENSIONS } from './dimensions.ts';
 import { createEmbeddedReadSource } from './queries-embedded.ts';
 import { createMongoReadSource } from '../mongodb/analytics-source.ts';
@@ -331,50 +332,7 @@ const copyStored = (source: readonly number[]): number[] => {
 };
 const EMPTY_STORED: readonly number[] = new Array<number>(METRIC_COUNT).fill(0);
 
-/**
- * The first `size` rows in report order (by key in the direction's sign, ties by value in
- * code unit order), without sorting every row: a page of 10 out of 60,000 values keeps
- * 10. Beyond SELECT_LIMIT kept rows it sorts them all instead.
- */
-function createTopRows(size: number, sign: number): { offer(value: string, key: number): void; inOrder(): string[] } {
-  const values: string[] = [];
-  const keys: number[] = [];
-  const before = (keyA: number, valueA: string, keyB: number, valueB: string): boolean =>
-    keyA !== keyB ? sign * (keyA - keyB) < 0 : valueA < valueB;
-  const select = size <= SELECT_LIMIT;
-  return {
-    offer(value, key) {
-      if (!select) {
-        values.push(value);
-        keys.push(key);
-        return;
-      }
-      const n = values.length;
-      if (n === size && !before(key, value, keys[n - 1]!, values[n - 1]!)) return;
-      // Binary search for the place, then shift: `size` is small.
-      let low = 0;
-      let high = n;
-      while (low < high) {
-        const middle = (low + high) >> 1;
-        if (before(keys[middle]!, values[middle]!, key, value)) low = middle + 1;
-        else high = middle;
-      }
-      values.splice(low, 0, value);
-      keys.splice(low, 0, key);
-      if (values.length > size) {
-        values.pop();
-        keys.pop();
-      }
-    },
-    inOrder() {
-      if (select) return values;
-      const order = values.map((_, i) => i);
-      order.sort((a, b) => (before(keys[a]!, values[a]!, keys[b]!, values[b]!) ? -1 : before(keys[b]!, values[b]!, keys[a]!, values[a]!) ? 1 : 0));
-      return order.map((i) => values[i]!);
-    },
-  };
-}
-const SELECT_LIMIT = 1000;
+
 
 function top(rows: Map<string, RealtimeActivity>, field: 'page' | 'source' | 'country' | 'device', n = 10): { value: string; users: number }[] {
   const counts = new Map<string, number>();

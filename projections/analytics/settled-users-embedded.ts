@@ -15,6 +15,7 @@
 // ones; the comparison with the SQL path in the tests holds them to it.
 import type Database from 'better-sqlite3';
 import { q, type AnalyticsTables } from './embedded-schema.ts';
+import { createTopRows } from './top-rows.ts';
 
 /** Days at the end of a range that are grouped on every request. */
 const RECENT_DAYS = 2;
@@ -89,28 +90,11 @@ export function createSettledUsers(db: Database.Database, t: AnalyticsTables, en
   };
 }
 
-/** The first `count` of settled + recent by users descending, ties by value; a bounded insertion over every value. */
+/** The first `count` of settled + recent by users descending, ties by value. */
 function topOf(part: SettledPart, recent: ReadonlyMap<string, number>, count: number): [string, number][] {
-  const best: [string, number][] = [];
-  const offer = (value: string, users: number): void => {
-    const n = best.length;
-    if (n === count) {
-      const [lastValue, lastUsers] = best[n - 1]!;
-      if (users < lastUsers || (users === lastUsers && value > lastValue)) return;
-    }
-    let low = 0;
-    let high = n;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      const [v, u] = best[middle]!;
-      if (u > users || (u === users && v < value)) low = middle + 1;
-      else high = middle;
-    }
-    best.splice(low, 0, [value, users]);
-    if (best.length > count) best.pop();
-  };
-  if (count <= 0) return best;
-  for (const [value, users] of part.counts) offer(value, users + (recent.get(value) ?? 0));
-  for (const [value, users] of recent) if (!part.counts.has(value)) offer(value, users);
-  return best;
+  const usersOf = (value: string): number => (part.counts.get(value) ?? 0) + (recent.get(value) ?? 0);
+  const best = createTopRows(count, -1);
+  for (const value of part.counts.keys()) best.offer(value, usersOf(value));
+  for (const value of recent.keys()) if (!part.counts.has(value)) best.offer(value, usersOf(value));
+  return best.inOrder().map((value) => [value, usersOf(value)]);
 }
