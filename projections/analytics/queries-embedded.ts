@@ -154,7 +154,8 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
     let keyed: Row[] | undefined;
     // By users, descending, over every value: the settled days' users kept from an earlier
     // request answer at once; else the threshold algorithm tries, and the settled users are
-    // read (and kept) when it cannot prove the page.
+    // read (and kept) when it cannot prove the page; then they give the row count too.
+    let settledCount: number | undefined;
     const settled =
       'users' in key && request.direction === 'desc' && request.values === undefined && settledUsers !== undefined && isSessionDimension(request.dimension) && request.offset + request.limit <= SETTLED_USERS_PAGE_LIMIT
         ? (cachedOnly: boolean): Row[] | undefined => {
@@ -163,7 +164,6 @@ export function createEmbeddedReadSource(store: EmbeddedReadStore, name: string,
             return page?.rows.slice(request.offset);
           }
         : undefined;
-    let settledCount: number | undefined;
     keyed = settled?.(true);
     const bound = keyed === undefined && request.direction === 'desc' && request.values === undefined && rangeByValue !== undefined ? boundFor(request.dimension, key) : undefined;
     if (bound !== undefined && rangeByValue !== undefined && dailyIndexes.has(boundIndexName(t.daily, bound)) && (!('users' in key) || USER_VALUE_DIMENSIONS.includes(request.dimension))) {
