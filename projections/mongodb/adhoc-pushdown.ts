@@ -2,7 +2,9 @@
 // groups and not every session of the range: `$match` (the range and the filter), a
 // `$group` by the dimension values and the client (one entry per user of a group), then a
 // `$group` by the dimension values (its users are the entries it folds). The total users
-// come from a second pipeline over the same `$match`.
+// come from a second pipeline over the same `$match`. The first `$group` holds an entry per
+// (values, client): past 100 MB it spills to disk, which MongoDB allows by default from 6.0
+// (docker-compose runs 7.0).
 //
 // Only what means the same in MongoDB's expression language as in the port's JS rules
 // (projections/analytics/adhoc.ts) is pushed down: session dimensions (a missing value is
