@@ -249,7 +249,7 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       // The range's matching sessions are read once (MATERIALIZED) for both the groups and
       // the total users: the scan, not the grouping, is what costs.
       const columns = [
-        'client',
+        `${layout.distinctClient} AS client`,
         ...exprs.map((expr, i) => `${expr} AS d${i}`),
         ...positions.map((i) => `${totalSql(BASE_METRICS[i]!)} AS m${i}`),
         ...request.customMetrics.map((m, k) => `json_extract(doc, '$.custom.${m}') AS c${k}`),
@@ -304,13 +304,13 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
       let sql: string;
       let params: unknown[];
       if (dimension === 'hour') {
-        sql = `SELECT COUNT(DISTINCT client) FROM ${sessions} WHERE ${range} AND hour ${inList}`;
+        sql = `SELECT COUNT(DISTINCT ${layout.distinctClient}) FROM ${sessions} WHERE ${range} AND hour ${inList}`;
         params = [property, from, to, list];
       } else if (isDayDimension(dimension)) {
         sql = `SELECT COUNT(DISTINCT client) FROM ${q(t.userDays)} WHERE ${range} AND ${dayExpr(dimension, 'day')} ${inList}`;
         params = [property, from, to, list];
       } else if (isSessionDimension(dimension)) {
-        sql = `SELECT COUNT(DISTINCT client) FROM ${sessions} WHERE ${range} AND ${q(dimension)} ${inList}`;
+        sql = `SELECT COUNT(DISTINCT ${layout.distinctClient}) FROM ${sessions} WHERE ${range} AND ${q(dimension)} ${inList}`;
         params = [property, from, to, list];
       } else if (isHitDimension(dimension) || isCustomDimension(dimension)) {
         // As the rollup reports count users per value: the values the session's hits had, and session-scoped cd<N> values.
