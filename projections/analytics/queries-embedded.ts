@@ -11,7 +11,7 @@ import { USER_VALUE_DIMENSIONS } from './embedded-user-values.ts';
 import { boundIndexName, columnsOf, indexesOf, q, tablesOf, valueIndexName } from './embedded-schema.ts';
 import { boundFor, DEFAULT_DEPTHS, topValuesByThreshold } from './top-values-embedded.ts';
 import { createSettledUsers } from './settled-users-embedded.ts';
-import { daysBetween } from './local-time.ts';
+import { daysBetween, shiftDay } from './local-time.ts';
 import { BASE_METRICS, storedPerReportUnit } from './metrics.ts';
 import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
 import { sessionDimensionsOf } from './model.ts';
@@ -19,8 +19,6 @@ import type { AnalyticsReadSource, RealtimeActivity, RollupPage, RollupPageReque
 
 type Row = unknown[];
 
-/** Shifts a 'YYYY-MM-DD' day by whole days. */
-const shiftDay = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 const numbers = (row: Row, from: number): number[] => row.slice(from).map((x) => Number(x ?? 0));
 

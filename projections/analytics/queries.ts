@@ -433,11 +433,14 @@ export function createAnalyticsQueriesFrom(source: AnalyticsReadSource): Analyti
       // rows: no object per row); full metric values only for the rows of the page.
       const keyPositions = basePositionsOf([order.metric]);
       const scratch: Record<string, number> = {};
+      const orderMetric = order.metric;
+      const orderCustom = isCustomMetric(orderMetric);
+      const orderDerived = isDerived(orderMetric) ? orderMetric : undefined;
       const keyOf = (stored: readonly number[], custom: Record<string, number> | undefined, value: string): number => {
+        if (orderCustom) return (custom?.[orderMetric] ?? 0) / 1_000_000;
         for (const i of keyPositions) scratch[BASE_METRICS[i]!] = reportValue(BASE_METRICS[i]!, stored[i] ?? 0);
         scratch['users'] = users?.byValue.get(value) ?? 0;
-        if (isCustomMetric(order.metric)) return (custom?.[order.metric] ?? 0) / 1_000_000;
-        return isDerived(order.metric) ? derive(order.metric, scratch) : (scratch[order.metric] ?? 0);
+        return orderDerived !== undefined ? derive(orderDerived, scratch) : (scratch[orderMetric] ?? 0);
       };
       const sign = order.direction === 'asc' ? 1 : -1;
       const best = createTopRows(offset + limit, sign);

@@ -16,6 +16,7 @@
 import type Database from 'better-sqlite3';
 import { q, type AnalyticsTables } from './embedded-schema.ts';
 import { createTopRows } from './top-rows.ts';
+import { shiftDay } from './local-time.ts';
 
 /** Days at the end of a range that are grouped on every request. */
 const RECENT_DAYS = 2;
@@ -45,7 +46,6 @@ export interface SettledUsers {
   topByUsers(property: string, dimension: string, from: string, to: string, count: number, cachedOnly?: boolean): UsersPage | undefined;
 }
 
-const shiftDay = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 export function createSettledUsers(db: Database.Database, t: AnalyticsTables, entries = DEFAULT_ENTRIES): SettledUsers {
   const kept = new Map<string, SettledPart>();

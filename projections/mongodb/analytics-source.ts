@@ -11,9 +11,8 @@ import { sessionDimensionsOf } from '../analytics/model.ts';
 import type { AnalyticsReadSource, RealtimeActivity, SortKey } from '../analytics/queries.ts';
 import { collectionsOf, sessionOfStored } from './analytics-schema.ts';
 import { textOf, type MongoDoc } from './db.ts';
+import { shiftDay } from '../analytics/local-time.ts';
 
-/** Shifts a 'YYYY-MM-DD' day by whole days. */
-const shiftDay = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 const number = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
 const record = (value: unknown): MongoDoc => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as MongoDoc) : {});
