@@ -15,7 +15,7 @@
 import { conditionHolds, type DimensionCondition, type DimensionFilter } from './adhoc-filter.ts';
 import { isDayDimension, timeValueOf, type DayDimension } from './calendar.ts';
 import { CUSTOM_METRIC, isCustomDimension, isHitDimension, isSessionDimension, NOT_SET, SESSION_DIMENSIONS } from './dimensions.ts';
-import { BASE_METRICS, M, METRIC_COUNT, type BaseMetric } from './metrics.ts';
+import { BASE_METRICS, M, METRIC_COUNT, zeroVector, type BaseMetric } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
 import type { PropertyInfo } from './property-info.ts';
 
@@ -181,7 +181,7 @@ export function createSessionAggregator(request: SessionAggregateRequest): { add
       if (!sessionPasses(request.filter, doc, hitScoped)) return;
       const key = JSON.stringify(values);
       let group = groups.get(key);
-      if (group === undefined) groups.set(key, (group = { values, stored: new Array<number>(METRIC_COUNT).fill(0), custom: {}, clients: new Set() }));
+      if (group === undefined) groups.set(key, (group = { values, stored: zeroVector(), custom: {}, clients: new Set() }));
       for (const i of positions) group.stored[i] = group.stored[i]! + (doc.totals[i] ?? 0);
       for (const m of request.customMetrics) {
         const amount = doc.custom[m];

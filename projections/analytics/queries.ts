@@ -18,7 +18,7 @@ import { createTopRows } from './top-rows.ts';
 import { CUSTOM_METRIC, isCustomDimension, STANDARD_DIMENSIONS } from './dimensions.ts';
 import { createEmbeddedReadSource } from './queries-embedded.ts';
 import { createMongoReadSource } from '../mongodb/analytics-source.ts';
-import { BASE_METRICS, M, METRIC_COUNT, storedPerReportUnit, type BaseMetric } from './metrics.ts';
+import { BASE_METRICS, M, METRIC_COUNT, storedPerReportUnit, zeroVector, type BaseMetric } from './metrics.ts';
 import { daysBetween } from './local-time.ts';
 
 // ---- the store-specific part -------------------------------------------------------
@@ -330,7 +330,7 @@ const copyStored = (source: readonly number[]): number[] => {
   for (let i = 0; i < METRIC_COUNT; i++) copy[i] = source[i] ?? 0;
   return copy;
 };
-const EMPTY_STORED: readonly number[] = new Array<number>(METRIC_COUNT).fill(0);
+const EMPTY_STORED: readonly number[] = zeroVector();
 
 
 

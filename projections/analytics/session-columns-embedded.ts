@@ -18,7 +18,7 @@ import { conditionHolds, filterDimensions, type DimensionFilter } from './adhoc-
 import { isDayDimension, timeValueOf } from './calendar.ts';
 import { isSessionDimension } from './dimensions.ts';
 import { columnsOf, q, totalColumn, type AnalyticsTables } from './embedded-schema.ts';
-import { BASE_METRICS, METRIC_COUNT } from './metrics.ts';
+import { BASE_METRICS, zeroVector } from './metrics.ts';
 
 export interface ColumnAggregateRequest {
   property: string;
@@ -166,8 +166,6 @@ function dayMask(filter: DimensionFilter, day: string, columns: DayColumns): Day
   }
   return combined ?? all;
 }
-
-const ZEROS: readonly number[] = new Array<number>(METRIC_COUNT).fill(0);
 
 /**
  * Distinct clients per group, in linear time: the sessions are bucketed by group (a
@@ -559,7 +557,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
       const groupUsers = distinctPerGroup(rowGroups, rowClients, matched, groupIds.length, maxClient);
       const rows: ColumnAggregateRow[] = new Array<ColumnAggregateRow>(groupIds.length);
       for (let g = 0; g < groupIds.length; g++) {
-        const stored = ZEROS.slice();
+        const stored = zeroVector();
         let nonzero = false;
         for (let k = 0; k < width; k++) {
           const sum = sums[g * width + k]!;

@@ -2,9 +2,10 @@
 // groups and not every session of the range: `$match` (the range and the filter), a
 // `$group` by the dimension values and the client (one entry per user of a group), then a
 // `$group` by the dimension values (its users are the entries it folds). The total users
-// come from a second pipeline over the same `$match`. The first `$group` holds an entry per
-// (values, client): past 100 MB it spills to disk, which MongoDB allows by default from 6.0
-// (docker-compose runs 7.0).
+// come from a second pipeline over the same `$match`, not a `$facet` of one: a `$facet`
+// answers in one document, limited to 16 MB, which 180,000 groups exceed. The first
+// `$group` holds an entry per (values, client): past 100 MB it spills to disk, which
+// MongoDB allows by default from 6.0 (docker-compose runs 7.0).
 //
 // Only what means the same in MongoDB's expression language as in the port's JS rules
 // (projections/analytics/adhoc.ts) is pushed down: session dimensions (a missing value is
@@ -16,8 +17,9 @@
 import { aggregatePositions, checkAggregateRequest, type SessionAggregateRequest, type SessionAggregateRow } from '../analytics/adhoc.ts';
 import type { DimensionCondition, DimensionFilter } from '../analytics/adhoc-filter.ts';
 import { NOT_SET, SESSION_DIMENSIONS } from '../analytics/dimensions.ts';
-import { METRIC_COUNT } from '../analytics/metrics.ts';
-import type { MongoDoc } from './db.ts';
+import { zeroVector } from '../analytics/metrics.ts';
+import { dayRange } from './analytics-schema.ts';
+import { numberOf, type MongoDoc } from './db.ts';
 
 export interface SessionAggregatePipelines {
   /** Over the sessions collection: one document per group, `_id.k<i>` its values, `users`, `m<position>` and `c_<cmN>` its sums. */
@@ -88,7 +90,7 @@ export function sessionAggregatePipelines(request: SessionAggregateRequest): Ses
   const condition = request.filter === undefined ? undefined : filterExpression(request.filter);
   if (request.filter !== undefined && condition === undefined) return undefined;
 
-  const match: MongoDoc = { property: request.property, day: { $gte: request.from, $lte: request.to }, ...(condition === undefined ? {} : { $expr: condition }) };
+  const match: MongoDoc = { property: request.property, day: dayRange(request.from, request.to), ...(condition === undefined ? {} : { $expr: condition }) };
   const perClient: MongoDoc = {};
   const perGroup: MongoDoc = {};
   for (const position of aggregatePositions(request.metrics)) {
@@ -112,18 +114,18 @@ export function rowsOfGroups(request: SessionAggregateRequest, groups: readonly 
   const positions = aggregatePositions(request.metrics);
   return groups.map((group) => {
     const id = group['_id'] as MongoDoc;
-    const stored = new Array<number>(METRIC_COUNT).fill(0);
-    for (const position of positions) stored[position] = Number(group[`m${position}`] ?? 0);
+    const stored = zeroVector();
+    for (const position of positions) stored[position] = numberOf(group[`m${position}`]);
     const custom: Record<string, number> = {};
     for (const metric of request.customMetrics) {
-      const amount = Number(group[`c_${metric}`] ?? 0);
+      const amount = numberOf(group[`c_${metric}`]);
       if (amount !== 0) custom[metric] = amount;
     }
     return {
       values: request.dimensions.map((_, i) => String(id[`k${i}`])),
       stored,
       custom,
-      users: Number(group['users']),
+      users: numberOf(group['users']),
       nonzero: stored.some((x) => x !== 0),
     };
   });

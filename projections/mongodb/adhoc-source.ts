@@ -12,9 +12,9 @@ import { isCustomDimension, isHitDimension, isSessionDimension } from '../analyt
 import type { SessionDoc } from '../analytics/model.ts';
 import { propertyInfoSchema } from '../analytics/property-info.ts';
 import type { MongoReadStore } from '../../storage/readstore/port.ts';
-import { collectionsOf, sessionOfStored } from './analytics-schema.ts';
+import { collectionsOf, dayRange, sessionOfStored } from './analytics-schema.ts';
 import { sessionAggregatePipelines, rowsOfGroups } from './adhoc-pushdown.ts';
-import { textOf, type MongoDoc } from './db.ts';
+import { numberOf, textOf, type MongoDoc } from './db.ts';
 
 /** Session documents per read: bounded memory whatever the range holds. */
 export const SESSION_PAGE = 2_000;
@@ -22,7 +22,6 @@ export const SESSION_PAGE = 2_000;
 export function createMongoAdhocSource(store: MongoReadStore, name: string, version: number, pageSize = SESSION_PAGE): AdhocSource {
   const { db } = store;
   const c = collectionsOf(name, version);
-  const dayRange = (from: string, to: string) => ({ $gte: from, $lte: to });
 
   /** Every session of the range, in (day, id) order, read a page at a time after the last one seen. */
   async function* rangeSessions(property: string, from: string, to: string): AsyncGenerator<SessionDoc> {
@@ -75,7 +74,7 @@ export function createMongoAdhocSource(store: MongoReadStore, name: string, vers
       if (pipelines !== undefined) {
         const sessions = db.collection(c.sessions);
         const [groups, users] = await Promise.all([sessions.aggregate(pipelines.groups).toArray(), sessions.aggregate(pipelines.users).toArray()]);
-        return { rows: rowsOfGroups(request, groups), users: Number(users[0]?.['users'] ?? 0) };
+        return { rows: rowsOfGroups(request, groups), users: numberOf(users[0]?.['users']) };
       }
       const aggregator = createSessionAggregator(request);
       for await (const doc of rangeSessions(request.property, request.from, request.to)) aggregator.add(doc);

@@ -28,6 +28,9 @@ export interface AnalyticsCollections {
   properties: string;
 }
 
+/** The filter of the days [from, to] ('YYYY-MM-DD' strings order as days). */
+export const dayRange = (from: string, to: string) => ({ $gte: from, $lte: to });
+
 export const collectionsOf = (name: string, version: number): AnalyticsCollections => {
   const prefix = `${name}_v${version}_`;
   return {

@@ -9,20 +9,18 @@ import { isHitDimension, isSessionDimension } from '../analytics/dimensions.ts';
 import { BASE_METRICS, storedPerReportUnit } from '../analytics/metrics.ts';
 import { sessionDimensionsOf } from '../analytics/model.ts';
 import type { AnalyticsReadSource, RealtimeActivity, SortKey } from '../analytics/queries.ts';
-import { collectionsOf, sessionOfStored } from './analytics-schema.ts';
-import { textOf, type MongoDoc } from './db.ts';
+import { collectionsOf, dayRange, sessionOfStored } from './analytics-schema.ts';
+import { numberOf, textOf, type MongoDoc } from './db.ts';
 import { shiftDay } from '../analytics/local-time.ts';
 
-
-const number = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
 const record = (value: unknown): MongoDoc => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as MongoDoc) : {});
 
 /** `$group` accumulators summing every base metric of `m` (a missing field sums as 0). */
 const METRIC_SUMS: MongoDoc = Object.fromEntries(BASE_METRICS.map((m) => [m, { $sum: `$m.${m}` }]));
-const metricsOfSums = (doc: MongoDoc): number[] => BASE_METRICS.map((m) => number(doc[m]));
+const metricsOfSums = (doc: MongoDoc): number[] => BASE_METRICS.map((m) => numberOf(doc[m]));
 const metricsOfStored = (doc: MongoDoc): number[] => {
   const m = record(doc['m']);
-  return BASE_METRICS.map((name) => number(m[name]));
+  return BASE_METRICS.map((name) => numberOf(m[name]));
 };
 
 /**
@@ -62,7 +60,6 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
   const c = collectionsOf(name, version);
   const daily = () => db.collection(c.daily);
   const sessions = () => db.collection(c.sessions);
-  const dayRange = (from: string, to: string) => ({ $gte: from, $lte: to });
 
   return {
     async rollups(property, dimension, from, to) {
@@ -103,7 +100,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
       const [totals] = list('totals');
       return {
         rows: list('page').map((row) => ({ value: textOf(row['_id']), metrics: metricsOfSums(row), nonzero: true })),
-        rowCount: number(counted?.['rows']),
+        rowCount: numberOf(counted?.['rows']),
         totals: totals === undefined ? BASE_METRICS.map(() => 0) : metricsOfSums(totals),
       };
     },
@@ -120,7 +117,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
         .toArray();
       return rows.map((row) => {
         const key = record(row['_id']);
-        return { value: textOf(key['value']), metric: textOf(key['metric']), amount: number(row['amount']) };
+        return { value: textOf(key['value']), metric: textOf(key['metric']), amount: numberOf(row['amount']) };
       });
     },
 
@@ -131,7 +128,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
           .aggregate([{ $match: { property, day: dayRange(from, to) } }, { $group: { _id: '$client' } }, { $count: 'users' }])
           .toArray();
         // $count yields no document at all for no input.
-        const total = number(row?.['users']);
+        const total = numberOf(row?.['users']);
         return { byValue: new Map([['', total]]), total };
       }
       const [result] = await sessions()
@@ -150,9 +147,9 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
         .toArray();
       const byValue = new Map<string, number>();
       const facets = record(result);
-      for (const row of Array.isArray(facets['byValue']) ? facets['byValue'] : []) byValue.set(textOf(record(row)['_id']), number(record(row)['users']));
+      for (const row of Array.isArray(facets['byValue']) ? facets['byValue'] : []) byValue.set(textOf(record(row)['_id']), numberOf(record(row)['users']));
       const [total] = Array.isArray(facets['total']) ? facets['total'] : [];
-      return { byValue, total: number(record(total)['users']) };
+      return { byValue, total: numberOf(record(total)['users']) };
     },
 
     async dailyTotals(property, from, to) {
@@ -172,7 +169,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
           { $project: { _id: 0, period: '$day', metric: '$c.k', amount: '$c.v' } },
         ])
         .toArray();
-      return rows.map((row) => ({ period: textOf(row['period']), metric: textOf(row['metric']), amount: number(row['amount']) }));
+      return rows.map((row) => ({ period: textOf(row['period']), metric: textOf(row['metric']), amount: numberOf(row['amount']) }));
     },
 
     async dailyUsers(property, from, to) {
@@ -180,7 +177,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
         .collection(c.userDays)
         .aggregate([{ $match: { property, day: dayRange(from, to) } }, { $group: { _id: '$day', users: { $sum: 1 } } }])
         .toArray();
-      return new Map(rows.map((row) => [textOf(row['_id']), number(row['users'])]));
+      return new Map(rows.map((row) => [textOf(row['_id']), numberOf(row['users'])]));
     },
 
     async hourlyTotals(property, from, to) {
@@ -200,7 +197,7 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
           { $group: { _id: '$_id.hour', users: { $sum: 1 } } },
         ])
         .toArray();
-      return new Map(rows.map((row) => [textOf(row['_id']), number(row['users'])]));
+      return new Map(rows.map((row) => [textOf(row['_id']), numberOf(row['users'])]));
     },
 
     async realtime(property, fromMinute, toMinute) {
@@ -210,13 +207,13 @@ export function createMongoReadSource(store: MongoReadStore, name: string, versi
         .toArray();
       return rows.map(
         (row): RealtimeActivity => ({
-          minute: number(row['minute']),
+          minute: numberOf(row['minute']),
           client: textOf(row['client']),
           page: textOf(row['page']),
           source: textOf(row['source']),
           country: textOf(row['country']),
           device: textOf(row['device']),
-          pageviews: number(row['pageviews']),
+          pageviews: numberOf(row['pageviews']),
         }),
       );
     },

@@ -82,6 +82,9 @@ export interface MongoDbLike {
 /** A document field read as text (the adapters store their keys and values as strings). */
 export const textOf = (value: unknown): string => (typeof value === 'string' ? value : String(value));
 
+/** A document field read as a number (a sum, a count); missing counts as 0. */
+export const numberOf = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
+
 /** E11000: an insert (or an upsert's insert) hit an existing key. */
 export const DUPLICATE_KEY = 11000;
 

@@ -10,10 +10,8 @@ import { isTimeDimension } from '../../../projections/analytics/calendar.ts';
 import { filterDimensions } from '../../../projections/analytics/adhoc-filter.ts';
 import { localDayOf } from '../../../projections/analytics/local-time.ts';
 import { defaultPropertyInfo, type PropertyInfo } from '../../../projections/analytics/property-info.ts';
-import { createEmbeddedReadSource } from '../../../projections/analytics/queries-embedded.ts';
 import { createMongoAdhocSource } from '../../../projections/mongodb/adhoc-source.ts';
-import { createMongoReadSource } from '../../../projections/mongodb/analytics-source.ts';
-import { basePositionsOf, createAnalyticsQueriesFrom, sortKeyOf, type AnalyticsReadSource } from '../../../projections/analytics/queries.ts';
+import { basePositionsOf, createAnalyticsQueriesFrom, createAnalyticsSource, sortKeyOf, type AnalyticsReadSource } from '../../../projections/analytics/queries.ts';
 import { createDeviceParser } from '../../../projections/analytics/user-agent.ts';
 import type { ModelContext } from '../../../projections/analytics/model.ts';
 import { activeVersion } from '../../../projections/registry.ts';
@@ -82,10 +80,10 @@ export async function analyticsSources(readStore: ReadStore, cache: SourceCache,
   if (sources === undefined) {
     // A replay switched versions: the old version's tables are gone.
     cache.clear();
-    sources =
-      readStore.kind === 'embedded'
-        ? { base: createEmbeddedReadSource(readStore, ANALYTICS, version), adhoc: createEmbeddedAdhocSource(readStore, ANALYTICS, version, options) }
-        : { base: createMongoReadSource(readStore, ANALYTICS, version), adhoc: createMongoAdhocSource(readStore, ANALYTICS, version) };
+    sources = {
+      base: createAnalyticsSource(readStore, version),
+      adhoc: readStore.kind === 'embedded' ? createEmbeddedAdhocSource(readStore, ANALYTICS, version, options) : createMongoAdhocSource(readStore, ANALYTICS, version),
+    };
     cache.set(version, sources);
   }
   return { ...sources, version };
