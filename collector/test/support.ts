@@ -9,17 +9,15 @@ import type { PropertyCommand } from '../../domain/property/commands.ts';
 import type { PropertyEvent } from '../../domain/property/events.ts';
 import { openEmbeddedEventStore, type EmbeddedEventStore } from '../../storage/eventstore/embedded.ts';
 import type { EventStore, JsonValue, Position, RecordedEvent } from '../../storage/eventstore/port.ts';
+import { tempDirs, within } from '../../platform/test-support.ts';
+
+export { within };
 
 export const GEOIP_TEST_DB = join(process.cwd(), '../shared/geoip/GeoIP2-City-Test.mmdb');
 export const GEOIP_BROKEN_DB = join(process.cwd(), '../shared/geoip/GeoIP2-City-Test-Broken-Double-Format.mmdb');
 
-const root = mkdtempSync(join(tmpdir(), 'webalytic-collector-'));
-process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-
 /** A fresh directory under the suite's temp root. */
-export function tempDir(): string {
-  return mkdtempSync(join(root, 'case-'));
-}
+export const tempDir = tempDirs('webalytic-collector-');
 
 export function openTempStore(): EmbeddedEventStore {
   return openEmbeddedEventStore({ file: join(tempDir(), 'events.sqlite') });
@@ -66,19 +64,6 @@ export async function readAll(store: EventStore): Promise<RecordedEvent[]> {
 
 export const clientEvents = async (store: EventStore): Promise<RecordedEvent[]> =>
   (await readAll(store)).filter((event) => event.stream.startsWith('client-'));
-
-/** Fails a test whose condition never comes, instead of hanging. */
-export async function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export const CHROME_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 export const GOOGLEBOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';

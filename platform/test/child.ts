@@ -11,14 +11,14 @@ import { decide, initialState, propertyStreamName } from '../../domain/property/
 import type { JsonValue } from '../../storage/eventstore/port.ts';
 import { openEmbeddedEventStore } from '../../storage/eventstore/embedded.ts';
 import { EMBEDDED_EVENTS_FILE } from '../../storage/eventstore/open.ts';
+import { tempDirs, within } from '../test-support.ts';
+
+export { within };
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'webalytic.js');
 
-const temp = mkdtempSync(join(tmpdir(), 'webalytic-platform-'));
-process.once('exit', () => rmSync(temp, { recursive: true, force: true }));
-
-export const tempDir = (): string => mkdtempSync(join(temp, 'case-'));
+export const tempDir = tempDirs('webalytic-platform-');
 
 export type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -134,15 +134,3 @@ export async function createPropertyIn(dataDir: string, propertyId = PROPERTY, s
   }
 }
 
-/** Fails instead of hanging when a condition never comes. */
-export async function within<T>(promise: Promise<T>, what: string, ms = 20_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -19,8 +19,9 @@ import { createTables, dropTables, q, tablesOf } from './embedded-schema.ts';
 import { ensureUserValues, openUserValueIndex, sessionsAfter, type UserValueRows } from './embedded-user-values.ts';
 import { BASE_METRICS, isZero } from './metrics.ts';
 import type { SessionDoc } from './model.ts';
-import { ERASURE_PAGE_SIZE, processBatch, subtractStoredSessions, type BatchOutput, type ClientErasure, type SessionKey } from './process-batch.ts';
+import { ERASURE_PAGE_SIZE, processBatch, subtractStoredSessions, type BatchOutput, type ClientErasure } from './process-batch.ts';
 import { SESSION_COLUMNS, sessionColumnList, sessionOfRow, sessionRowValues } from './embedded-sessions.ts';
+import { createSessionCache } from './session-cache.ts';
 import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
 import { createDeviceParser } from './user-agent.ts';
 
@@ -135,40 +136,9 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
   // Recently written session documents, least recently used first. A batch mutates the
   // documents it works on in place, so a failed batch empties the cache: it must only
   // ever hold committed state.
-  const sessionCache = new Map<string, SessionDoc>();
-  const sessionCacheSize = options.sessionCacheSize ?? 5_000;
-  const loadSessions = async (keys: SessionKey[]): Promise<Map<string, SessionDoc>> => {
-    const docs = new Map<string, SessionDoc>();
-    const missing: [string, string, string][] = [];
-    for (const key of keys) {
-      const cached = sessionCache.get(key.id);
-      if (cached === undefined) missing.push([key.property, key.day, key.id]);
-      else docs.set(key.id, cached);
-    }
-    if (missing.length > 0) {
-      for (const row of sql.loadSessions.all(JSON.stringify(missing))) {
-        const doc = sessionOfRow(row);
-        docs.set(doc.id, doc);
-      }
-    }
-    return docs;
-  };
-  const remember = (docs: readonly SessionDoc[]): void => {
-    for (const doc of docs) {
-      sessionCache.delete(doc.id);
-      sessionCache.set(doc.id, doc);
-    }
-    let excess = sessionCache.size - sessionCacheSize;
-    for (const id of sessionCache.keys()) {
-      if (excess-- <= 0) break;
-      sessionCache.delete(id);
-    }
-  };
-  /** Erased visitors' documents leave the cache (their ids may come back as new sessions). */
-  const forget = (erasures: readonly ClientErasure[]): void => {
-    if (erasures.length === 0) return;
-    for (const [id, doc] of sessionCache) if (erasures.some((e) => e.client === doc.client && e.property === doc.property)) sessionCache.delete(id);
-  };
+  const sessions = createSessionCache(options.sessionCacheSize ?? 5_000, (keys) =>
+    sql.loadSessions.all(JSON.stringify(keys.map((key) => [key.property, key.day, key.id]))).map(sessionOfRow),
+  );
   let lastPrune = Number.NEGATIVE_INFINITY;
   // The checkpoint as this sink last saw it. If it moved without us (another runner held
   // the lease meanwhile), what we keep in memory may be stale: start again from the store.
@@ -292,7 +262,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       const stored = readCheckpoint(db, name, version);
       if (stored !== knownCheckpoint) {
         logger.info({ stored, known: knownCheckpoint }, 'the checkpoint moved under this sink; reloading its caches');
-        sessionCache.clear();
+        sessions.clear();
         clientKeys.clear();
         userValues.forget();
         properties = loadProperties();
@@ -301,18 +271,18 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
       let output: BatchOutput;
       let users: UserValueRows;
       try {
-        output = await processBatch({ events, loadSessions, properties, device, realtimeFrom: now - windowMs });
+        output = await processBatch({ events, loadSessions: sessions.load, properties, device, realtimeFrom: now - windowMs });
         users = commit(output, position, now);
       } catch (error) {
-        sessionCache.clear();
+        sessions.clear();
         clientKeys.clear();
         userValues.forget();
         lastPrune = pruneBefore;
         throw error;
       }
       knownCheckpoint = position;
-      forget(output.erasures);
-      remember(output.sessions);
+      sessions.forget(output.erasures);
+      sessions.remember(output.sessions);
       userValues.remember(users);
       if (output.properties.size > 0) {
         const next = new Map(properties);
@@ -328,7 +298,7 @@ export async function openEmbeddedAnalyticsSink(store: EmbeddedReadStore, option
         dropCheckpoint(db, name, version);
       })();
       properties = new Map();
-      sessionCache.clear();
+      sessions.clear();
       clientKeys.clear();
       userValues.forget();
       knownCheckpoint = undefined;

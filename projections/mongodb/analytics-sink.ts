@@ -14,9 +14,9 @@ import type { Position, RecordedEvent } from '../../storage/eventstore/port.ts';
 import type { MongoReadStore } from '../../storage/readstore/port.ts';
 import type { BatchAccumulator, RollupRow } from '../analytics/batch.ts';
 import { BASE_METRICS } from '../analytics/metrics.ts';
-import type { SessionDoc } from '../analytics/model.ts';
-import { ERASURE_PAGE_SIZE, processBatch, subtractStoredSessions, type BatchOutput, type ClientErasure, type SessionKey } from '../analytics/process-batch.ts';
+import { ERASURE_PAGE_SIZE, processBatch, subtractStoredSessions, type BatchOutput, type ClientErasure } from '../analytics/process-batch.ts';
 import { propertyInfoSchema, type PropertyInfo } from '../analytics/property-info.ts';
+import { createSessionCache } from '../analytics/session-cache.ts';
 import { createDeviceParser } from '../analytics/user-agent.ts';
 import type { ProjectionSink } from '../projection.ts';
 import { collectionsOf, createIndexes, dropCollections, sessionId, sessionOfStored, storedSession, type AnalyticsCollections } from './analytics-schema.ts';
@@ -169,40 +169,10 @@ export async function openMongoAnalyticsSink(store: MongoReadStore, options: Mon
   let properties = await loadProperties();
   // Recently written session documents, least recently used first; committed state only
   // (a batch mutates the documents it works on, so a failed batch empties the cache).
-  const sessionCache = new Map<string, SessionDoc>();
-  const sessionCacheSize = options.sessionCacheSize ?? 5_000;
-  const loadSessions = async (keys: SessionKey[]): Promise<Map<string, SessionDoc>> => {
-    const docs = new Map<string, SessionDoc>();
-    const missing: string[] = [];
-    for (const key of keys) {
-      const cached = sessionCache.get(key.id);
-      if (cached === undefined) missing.push(sessionId(key.property, key.day, key.id));
-      else docs.set(key.id, cached);
-    }
-    if (missing.length > 0) {
-      for (const stored of await db.collection(c.sessions).find({ _id: { $in: missing } }).toArray()) {
-        const doc = sessionOfStored(stored);
-        docs.set(doc.id, doc);
-      }
-    }
-    return docs;
-  };
-  const remember = (docs: readonly SessionDoc[]): void => {
-    for (const doc of docs) {
-      sessionCache.delete(doc.id);
-      sessionCache.set(doc.id, doc);
-    }
-    let excess = sessionCache.size - sessionCacheSize;
-    for (const id of sessionCache.keys()) {
-      if (excess-- <= 0) break;
-      sessionCache.delete(id);
-    }
-  };
-  /** Erased visitors' documents leave the cache (their ids may come back as new sessions). */
-  const forget = (erasures: readonly ClientErasure[]): void => {
-    if (erasures.length === 0) return;
-    for (const [id, doc] of sessionCache) if (erasures.some((e) => e.client === doc.client && e.property === doc.property)) sessionCache.delete(id);
-  };
+  const sessions = createSessionCache(options.sessionCacheSize ?? 5_000, async (keys) => {
+    const ids = keys.map((key) => sessionId(key.property, key.day, key.id));
+    return (await db.collection(c.sessions).find({ _id: { $in: ids } }).toArray()).map(sessionOfStored);
+  });
 
   /** Adds rollup increments in the transaction, then deletes the rows they left all zero. */
   const writeAndPrune = async (accumulator: BatchAccumulator, session: MongoSession): Promise<void> => {
@@ -249,13 +219,13 @@ export async function openMongoAnalyticsSink(store: MongoReadStore, options: Mon
       const stored = await readCheckpoint(db, name, version);
       if (stored !== knownCheckpoint) {
         logger.info({ stored, known: knownCheckpoint }, 'the checkpoint moved under this sink; reloading its caches');
-        sessionCache.clear();
+        sessions.clear();
         properties = await loadProperties();
         knownCheckpoint = stored;
       }
       let output: BatchOutput;
       try {
-        output = await processBatch({ events, loadSessions, properties, device, realtimeFrom: now - windowMs });
+        output = await processBatch({ events, loadSessions: sessions.load, properties, device, realtimeFrom: now - windowMs });
         // Pruning by the wall clock, at most once a minute: the collection holds about the last window of activity.
         const prune = now - lastPrune >= 60_000 ? Math.floor((now - windowMs) / 60_000) : undefined;
         const writes = writesOf(output, prune);
@@ -272,13 +242,13 @@ export async function openMongoAnalyticsSink(store: MongoReadStore, options: Mon
         });
         if (prune !== undefined) lastPrune = now;
       } catch (error) {
-        sessionCache.clear();
+        sessions.clear();
         lastPrune = pruneBefore;
         throw error;
       }
       knownCheckpoint = position;
-      forget(output.erasures);
-      remember(output.sessions);
+      sessions.forget(output.erasures);
+      sessions.remember(output.sessions);
       if (output.properties.size > 0) {
         const next = new Map(properties);
         for (const [id, info] of output.properties) next.set(id, info);
@@ -292,7 +262,7 @@ export async function openMongoAnalyticsSink(store: MongoReadStore, options: Mon
       await dropCheckpoint(db, name, version);
       await dropCollections(db, c);
       properties = new Map();
-      sessionCache.clear();
+      sessions.clear();
       knownCheckpoint = undefined;
     },
   };

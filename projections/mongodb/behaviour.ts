@@ -14,7 +14,7 @@ import { replayProjection } from '../replay.ts';
 import { startProjection, type ProjectionRunner } from '../runner.ts';
 import type { ProjectionStatus } from '../status.ts';
 import { countsFromLog } from '../test/count-projection.ts';
-import { appendTestEvents, guard, openStores, type Stores } from '../test/helpers.ts';
+import { appendTestEvents, within, openStores, type Stores } from '../test/helpers.ts';
 import { dropCheckpoint, ensureCheckpointCollection, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
 import { createMongoCountProjection, readMongoCounts, type MongoCountHooks } from './count-projection.ts';
 
@@ -213,7 +213,7 @@ export function defineRunnerBehaviour(adapterName: string, open: () => Promise<O
           },
         },
       });
-      const final = await guard(runner.done, 'the runner to fail');
+      const final = await within(runner.done, 'the runner to fail');
       assert.is(final.state, 'failed');
       assert.match(final.error?.message ?? '', `injected failure in batch ${failAt}`);
       const checkpoint = await readCheckpoint(opened.store.db, NAME, 1);
@@ -221,10 +221,10 @@ export function defineRunnerBehaviour(adapterName: string, open: () => Promise<O
       assert.equal(await counts(), await countsFromLog(events.eventStore, checkpoint), `after the failure in batch ${failAt}: exactly the committed events`);
     }
     const last = run();
-    await guard(last.waitForPosition(head), 'the last runner to catch up');
+    await within(last.waitForPosition(head), 'the last runner to catch up');
     assert.equal(await counts(), await countsFromLog(events.eventStore, 'head'));
     const more = await appendTestEvents(events.eventStore, 250, { seed: 7 });
-    await guard(last.waitForPosition(more), 'live events');
+    await within(last.waitForPosition(more), 'live events');
     assert.equal(await counts(), await countsFromLog(events.eventStore, 'head'));
   });
 
@@ -232,7 +232,7 @@ export function defineRunnerBehaviour(adapterName: string, open: () => Promise<O
     await appendTestEvents(events.eventStore, 230);
     const poison = await events.eventStore.append('test-poison', [{ id: randomUUID(), type: 'Poison', data: { n: 1 } }]);
     await appendTestEvents(events.eventStore, 50, { seed: 9 });
-    const final = await guard(run().done, 'the runner to fail');
+    const final = await within(run().done, 'the runner to fail');
     assert.is(final.state, 'failed');
     assert.is(final.error?.position, poison.position);
     assert.is(final.error?.eventType, 'Poison');
@@ -245,17 +245,17 @@ export function defineRunnerBehaviour(adapterName: string, open: () => Promise<O
 
   test('one writer: a second runner (another store object) waits, and takes over when the first stops', async () => {
     const a = run({ owner: 'a' });
-    await guard(a.waitFor((s) => s.state === 'live'), 'a live');
+    await within(a.waitFor((s) => s.state === 'live'), 'a live');
     const b = run({ owner: 'b', store: await opened.reopen() });
-    const waiting = await guard(b.waitFor((s) => s.state === 'waiting'), 'b waiting');
+    const waiting = await within(b.waitFor((s) => s.state === 'waiting'), 'b waiting');
     assert.is(waiting.leaseHolder, 'a');
     const head = await appendTestEvents(events.eventStore, 600);
-    await guard(a.waitForPosition(head), 'a to project');
+    await within(a.waitForPosition(head), 'a to project');
     assert.is(b.snapshot().eventsApplied, 0);
     await a.stop();
-    await guard(b.waitFor((s) => s.state === 'live'), 'b to take over');
+    await within(b.waitFor((s) => s.state === 'live'), 'b to take over');
     const more = await appendTestEvents(events.eventStore, 200, { seed: 5 });
-    await guard(b.waitForPosition(more), 'b to project');
+    await within(b.waitForPosition(more), 'b to project');
     assert.is(b.snapshot().eventsApplied, 200, 'b resumed from the checkpoint a left');
     assert.equal(await counts(), await countsFromLog(events.eventStore, 'head'));
   });
@@ -264,17 +264,17 @@ export function defineRunnerBehaviour(adapterName: string, open: () => Promise<O
     const start = Date.now();
     let clockB = start;
     const a = run({ owner: 'a', now: () => start, leaseMs: 1000 });
-    await guard(a.waitFor((s) => s.state === 'live'), 'a live');
+    await within(a.waitFor((s) => s.state === 'live'), 'a live');
     const b = run({ owner: 'b', store: await opened.reopen(), now: () => clockB, leaseMs: 1000 });
-    await guard(b.waitFor((s) => s.state === 'waiting'), 'b waiting');
+    await within(b.waitFor((s) => s.state === 'waiting'), 'b waiting');
     const head = await appendTestEvents(events.eventStore, 300);
-    await guard(a.waitForPosition(head), 'a to project');
+    await within(a.waitForPosition(head), 'a to project');
     clockB = start + 1001;
-    await guard(b.waitFor((s) => s.state === 'live'), 'b to take over');
+    await within(b.waitFor((s) => s.state === 'live'), 'b to take over');
     const appliedByA = a.snapshot().eventsApplied;
     const more = await appendTestEvents(events.eventStore, 300, { seed: 3 });
-    await guard(b.waitForPosition(more), 'b to project');
-    const lost = await guard(a.waitFor((s) => s.state === 'waiting'), 'a to notice');
+    await within(b.waitForPosition(more), 'b to project');
+    const lost = await within(a.waitFor((s) => s.state === 'waiting'), 'a to notice');
     assert.is(lost.leaseHolder, 'b');
     assert.is(a.snapshot().eventsApplied, appliedByA);
     assert.equal(await counts(), await countsFromLog(events.eventStore, 'head'));
@@ -299,8 +299,8 @@ export function defineRunnerBehaviour(adapterName: string, open: () => Promise<O
     const registry = registryFor(opened.store);
     assert.ok(await registry.setActiveVersion(NAME, 1, undefined));
     const v1 = run({ leaseMs: 300 });
-    await guard(v1.waitForPosition(head), 'version 1');
-    const result = await guard(
+    await within(v1.waitForPosition(head), 'version 1');
+    const result = await within(
       replayProjection({ projection: createMongoCountProjection({ version: 2 }), eventStore: events.eventStore, readStore: opened.store, logger, batchSize: 150, leaseMs: 300 }),
       'the replay',
     );

@@ -13,7 +13,7 @@ import type { ReadStore } from '../../storage/readstore/port.ts';
 import { ANALYTICS_PROJECTION_VERSION, createAnalyticsProjection } from '../analytics/index.ts';
 import { createAnalyticsQueries } from '../analytics/queries.ts';
 import { startProjection } from '../runner.ts';
-import { guard, tempDir } from '../test/helpers.ts';
+import { within, tempDir } from '../test/helpers.ts';
 import { dropCheckpoint, readCheckpoint } from './checkpoints.ts';
 import { askEverything, dataset as loadDataset, defineEquivalence, embeddedAnswers, EQUIVALENCE_NOW, type Dataset } from './equivalence.ts';
 
@@ -105,7 +105,7 @@ faults('run by the projection runner from an event log, MongoDB serves the numbe
   for (const e of dataset.events) head = (await eventStore.append(e.stream, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }])).position;
   const run = async (store: ReadStore) => {
     const runner = startProjection({ projection: createAnalyticsProjection({ clock: () => EQUIVALENCE_NOW }), eventStore, readStore: store, logger, batchSize: 400 });
-    await guard(runner.waitForPosition(head), 'the analytics projection to catch up', 30_000);
+    await within(runner.waitForPosition(head), 'the analytics projection to catch up', 30_000);
     await runner.stop();
     // The runner builds the projection's own version.
     return askEverything(createAnalyticsQueries(store, ANALYTICS_PROJECTION_VERSION), dataset, [undefined, 'source', 'pagePath', 'eventLabel', 'cd1', 'cd2']);

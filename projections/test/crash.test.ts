@@ -9,7 +9,7 @@ import { readCheckpoint } from '../checkpoints-embedded.ts';
 import { registryFor } from '../registry.ts';
 import { startProjection } from '../runner.ts';
 import { countsFromLog, createCountProjection, readCounts } from './count-projection.ts';
-import { appendTestEvents, guard, openStores, spawnChild, tempDir } from './helpers.ts';
+import { appendTestEvents, within, openStores, spawnChild, tempDir } from './helpers.ts';
 
 const test = suite('projection runner: exactly once under crashes');
 const BATCH = 100;
@@ -29,7 +29,7 @@ async function crashAt(dir: string, point: string, expectedBatchesCommitted: num
   const child = spawnChild(dir, { WEBALYTIC_TEST_CRASH: point, WEBALYTIC_TEST_BATCH: String(BATCH)});
   const crashed = await child.line((line) => line.type === 'crash', `the crash at ${point}`);
   assert.is(crashed.point, point.split('@')[0]);
-  const ended = await guard(child.exit, 'the child to die');
+  const ended = await within(child.exit, 'the child to die');
   assert.is(ended.signal, 'SIGKILL', `the child was killed, not ended: ${ended.stderr}`);
   // At rest after the crash: exactly the committed batches, and the read model matches them.
   const checkpoint = readCheckpoint(stores.readStore.db, NAME, 1);
@@ -49,7 +49,7 @@ async function restartInProcess(stores: ReturnType<typeof openStores>): Promise<
     batchSize: BATCH,
     now: () => Date.now() + 120_000,
   });
-  await guard(runner.waitForPosition(head!), 'the restarted runner to catch up');
+  await within(runner.waitForPosition(head!), 'the restarted runner to catch up');
   await runner.stop();
 }
 
@@ -87,17 +87,17 @@ test('repeated crashes at different points, then a restart in a fresh process, e
       spawnChild(dir, { WEBALYTIC_TEST_CRASH: point, WEBALYTIC_TEST_BATCH: String(BATCH), WEBALYTIC_TEST_CLOCK_OFFSET_MS: String(offsetMinutes * 60_000) });
     const first = spawnAt('after-commit@2', 0);
     await first.line((line) => line.type === 'crash', 'the first crash');
-    await guard(first.exit, 'the first child to die');
+    await within(first.exit, 'the first child to die');
     const second = spawnAt('before-commit@3', 2);
     await second.line((line) => line.type === 'crash', 'the second crash');
-    await guard(second.exit, 'the second child to die');
+    await within(second.exit, 'the second child to die');
     // The second child resumed after batch 2 and committed two more batches before dying in its third.
     assert.is(readCheckpoint(stores.readStore.db, NAME, 1), await positionOfEvent(stores, 4 * BATCH));
     await appendTestEvents(stores.eventStore, 300, { streams: 25, seed: 3 });
     const last = spawnAt('', 4);
     const done = await last.line((line) => line.type === 'done', 'the last child to catch up');
     assert.is(done.position, await stores.eventStore.headPosition());
-    assert.is((await guard(last.exit, 'the last child to exit')).code, 0);
+    assert.is((await within(last.exit, 'the last child to exit')).code, 0);
     assert.equal(readCounts(stores.readStore.db, NAME, 1), await countsFromLog(stores.eventStore, 'head'));
     // It stopped cleanly: the lease is free and its saved status says so.
     assert.is(await registryFor(stores.readStore).leaseHolder(NAME, 1, Date.now() + 4 * 60_000), undefined);

@@ -1,5 +1,5 @@
 // Shared by the projection tests: temp stores, event fixtures, child processes, and a
-// guard that fails a wait which never comes instead of hanging the suite.
+// within that fails a wait which never comes instead of hanging the suite.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,16 +11,17 @@ import { openEmbeddedEventStore, type EmbeddedEventStore } from '../../storage/e
 import type { EventToAppend, Position } from '../../storage/eventstore/port.ts';
 import { openEmbeddedReadStore } from '../../storage/readstore/embedded.ts';
 import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
+import { tempDirs, within } from '../../platform/test-support.ts';
+
+export { within };
 
 export const here = dirname(fileURLToPath(import.meta.url));
-const root = mkdtempSync(join(tmpdir(), 'webalytic-projections-'));
-process.once('exit', () => rmSync(root, { recursive: true, force: true }));
 
 export const EVENTS_FILE = 'events.sqlite';
 export const READ_MODELS_FILE = 'readmodels.sqlite';
 
 /** A fresh data directory (events.sqlite + readmodels.sqlite, like WEBALYTIC_DATA_DIR). */
-export const tempDir = (): string => mkdtempSync(join(root, 'case-'));
+export const tempDir = tempDirs('webalytic-projections-');
 
 export interface Stores {
   dir: string;
@@ -76,19 +77,6 @@ export async function appendTestEvents(store: EmbeddedEventStore, count: number,
   return last;
 }
 
-/** Fails after `ms` instead of hanging (the wait itself is on a condition, never a sleep). */
-export async function guard<T>(promise: Promise<T>, what: string, ms = 15_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export type ChildLine = { type: string; [key: string]: unknown };
 
 export interface Child {
@@ -128,7 +116,7 @@ export function spawnChild(dir: string, env: Record<string, string>): Child {
     line(predicate, what) {
       const found = seen.find(predicate);
       if (found) return Promise.resolve(found);
-      return guard(
+      return within(
         new Promise<ChildLine>((resolve, reject) => {
           const wake = (line: ChildLine): void => {
             if (!predicate(line)) return;

@@ -8,7 +8,7 @@ import { silentLogger } from '../../platform/logger.ts';
 import { registryFor } from '../registry.ts';
 import { startProjection, type ProjectionRunner } from '../runner.ts';
 import { countsFromLog, createCountProjection, readCounts } from './count-projection.ts';
-import { appendTestEvents, guard, openStores, spawnChild, type Stores } from './helpers.ts';
+import { appendTestEvents, within, openStores, spawnChild, type Stores } from './helpers.ts';
 
 const test = suite('projection lease');
 const NAME = 'test-counts';
@@ -43,19 +43,19 @@ function run(owner: string, now: () => number = Date.now, leaseMs = 60_000): Pro
 
 test('two runners in one process: one writes, the other waits, and takes over when the first stops', async () => {
   const a = run('a');
-  await guard(a.waitFor((s) => s.state === 'live'), 'a live');
+  await within(a.waitFor((s) => s.state === 'live'), 'a live');
   const b = run('b');
-  const waiting = await guard(b.waitFor((s) => s.state === 'waiting'), 'b waiting');
+  const waiting = await within(b.waitFor((s) => s.state === 'waiting'), 'b waiting');
   assert.is(waiting.leaseHolder, 'a');
   const head = await appendTestEvents(stores.eventStore, 1000);
-  await guard(a.waitForPosition(head), 'a to project');
+  await within(a.waitForPosition(head), 'a to project');
   assert.is(b.snapshot().eventsApplied, 0);
   assert.is(b.snapshot().state, 'waiting');
 
   await a.stop();
-  await guard(b.waitFor((s) => s.state === 'live'), 'b to take over');
+  await within(b.waitFor((s) => s.state === 'live'), 'b to take over');
   const more = await appendTestEvents(stores.eventStore, 300, { seed: 5 });
-  await guard(b.waitForPosition(more), 'b to project');
+  await within(b.waitForPosition(more), 'b to project');
   assert.is(b.snapshot().eventsApplied, 300, 'b resumed from the checkpoint a left');
   assert.equal(readCounts(stores.readStore.db, NAME, 1), await countsFromLog(stores.eventStore, 'head'));
 });
@@ -64,19 +64,19 @@ test('an expired lease is taken over, and the runner that lost it commits nothin
   const start = Date.now();
   let clockB = start;
   const a = run('a', () => start, 1000); // a's clock stands still: it never notices its lease running out
-  await guard(a.waitFor((s) => s.state === 'live'), 'a live');
+  await within(a.waitFor((s) => s.state === 'live'), 'a live');
   const b = run('b', () => clockB, 1000);
-  await guard(b.waitFor((s) => s.state === 'waiting'), 'b waiting');
+  await within(b.waitFor((s) => s.state === 'waiting'), 'b waiting');
   const head = await appendTestEvents(stores.eventStore, 500);
-  await guard(a.waitForPosition(head), 'a to project');
+  await within(a.waitForPosition(head), 'a to project');
 
   clockB = start + 1001; // past a's lease expiry, by b's clock
-  await guard(b.waitFor((s) => s.state === 'live'), 'b to take over the expired lease');
+  await within(b.waitFor((s) => s.state === 'live'), 'b to take over the expired lease');
   const appliedByA = a.snapshot().eventsApplied;
   const more = await appendTestEvents(stores.eventStore, 400, { seed: 3 });
-  await guard(b.waitForPosition(more), 'b to project');
+  await within(b.waitForPosition(more), 'b to project');
   // a saw the same events, but its commit-time renewal failed: it went back to waiting.
-  const lost = await guard(a.waitFor((s) => s.state === 'waiting'), 'a to notice');
+  const lost = await within(a.waitFor((s) => s.state === 'waiting'), 'a to notice');
   assert.is(lost.leaseHolder, 'b');
   assert.is(a.snapshot().eventsApplied, appliedByA);
   assert.is(b.snapshot().eventsApplied, 400);
@@ -89,7 +89,7 @@ test('two processes: the second waits while the first runs, and takes over once 
   await child.line((line) => line.type === 'live', 'the child to be live');
   let offset = 0;
   const b = run('parent', () => Date.now() + offset, 60_000);
-  const waiting = await guard(b.waitFor((s) => s.state === 'waiting'), 'the parent runner to wait');
+  const waiting = await within(b.waitFor((s) => s.state === 'waiting'), 'the parent runner to wait');
   assert.is(waiting.leaseHolder, started.owner);
 
   const head = await appendTestEvents(stores.eventStore, 800);
@@ -98,14 +98,14 @@ test('two processes: the second waits while the first runs, and takes over once 
   assert.equal(readCounts(stores.readStore.db, NAME, 1), await countsFromLog(stores.eventStore, 'head'));
 
   child.process.kill('SIGKILL');
-  await guard(child.exit, 'the child to die');
+  await within(child.exit, 'the child to die');
   const registry = registryFor(stores.readStore);
   assert.is((await registry.leaseHolder(NAME, 1, Date.now()))?.owner, started.owner, 'a dead holder keeps its lease until it expires');
 
   offset = 61_000;
-  await guard(b.waitFor((s) => s.state === 'live'), 'the parent to take over');
+  await within(b.waitFor((s) => s.state === 'live'), 'the parent to take over');
   const more = await appendTestEvents(stores.eventStore, 200, { seed: 2 });
-  await guard(b.waitForPosition(more), 'the parent to project');
+  await within(b.waitForPosition(more), 'the parent to project');
   assert.is(b.snapshot().eventsApplied, 200);
   assert.equal(readCounts(stores.readStore.db, NAME, 1), await countsFromLog(stores.eventStore, 'head'));
 });

@@ -11,7 +11,7 @@ import { registryFor } from '../registry.ts';
 import { replayProjection, type ReplayProgress } from '../replay.ts';
 import { startProjection, type ProjectionRunner } from '../runner.ts';
 import { countsFromLog, createCountProjection, readCounts, tablesOf } from './count-projection.ts';
-import { appendTestEvents, guard, openStores, type Stores } from './helpers.ts';
+import { appendTestEvents, within, openStores, type Stores } from './helpers.ts';
 
 const test = suite('projection replay');
 const NAME = 'test-counts';
@@ -41,7 +41,7 @@ async function serveVersion1(count: number): Promise<ProjectionRunner> {
     leaseMs: 300, // the superseded runner notices the switch within 100 ms
   });
   runners.push(runner);
-  await guard(runner.waitForPosition(head), 'version 1 to catch up');
+  await within(runner.waitForPosition(head), 'version 1 to catch up');
   return runner;
 }
 
@@ -64,7 +64,7 @@ test('the replayed version equals the live one; reads switch only once it caught
   const activeDuringBuild: Promise<number | undefined>[] = [];
   const v1Batches = v1.snapshot().batches;
   const appended: Promise<string>[] = [];
-  const result = await guard(
+  const result = await within(
     replayV2({
       dropPrevious: false,
       onProgress: (p) => {
@@ -97,7 +97,7 @@ test('the replayed version equals the live one; reads switch only once it caught
   for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.done >= progress[i - 1]!.done);
 
   // The superseded live runner stops by itself; both read models then equal the log.
-  const stopped = await guard(v1.done, 'version 1 to step down');
+  const stopped = await within(v1.done, 'version 1 to step down');
   assert.is(stopped.reason, 'superseded: version 2 is active');
   const v2Position = readCheckpoint(stores.readStore.db, NAME, 2)!;
   assert.equal(readCounts(stores.readStore.db, NAME, 2), await countsFromLog(stores.eventStore, v2Position));
@@ -107,7 +107,7 @@ test('the replayed version equals the live one; reads switch only once it caught
   // Version 2 resumes live from its checkpoint on the next start.
   const v2 = startProjection({ projection: createCountProjection({ version: 2 }), eventStore: stores.eventStore, readStore: stores.readStore, logger });
   runners.push(v2);
-  await guard(v2.waitForPosition((await stores.eventStore.headPosition())!), 'version 2 live');
+  await within(v2.waitForPosition((await stores.eventStore.headPosition())!), 'version 2 live');
   assert.equal(readCounts(stores.readStore.db, NAME, 2), await countsFromLog(stores.eventStore, 'head'));
   assert.equal(readCounts(stores.readStore.db, NAME, 1), readCounts(stores.readStore.db, NAME, 2), 'replayed equals live');
 });
@@ -117,7 +117,7 @@ test('an interrupted replay leaves the serving version untouched; the next one r
   const registry = registryFor(stores.readStore);
   const before = readCounts(stores.readStore.db, NAME, 1);
   const controller = new AbortController();
-  const interrupted = await guard(
+  const interrupted = await within(
     replayV2({
       signal: controller.signal,
       onProgress: (p) => {
@@ -135,7 +135,7 @@ test('an interrupted replay leaves the serving version untouched; the next one r
   assert.equal(await registry.knownVersions(NAME), [1, 2]);
   assert.is(v1.snapshot().state, 'live', 'version 1 still serves');
 
-  const resumed = await guard(replayV2(), 'the second replay');
+  const resumed = await within(replayV2(), 'the second replay');
   assert.is(resumed.outcome, 'switched');
   assert.is(resumed.droppedPrevious, true);
   assert.is(resumed.eventsApplied, 5000 - interrupted.eventsApplied, 'it resumed from the checkpoint');
@@ -175,7 +175,7 @@ test('a replay of a version another process is building waits for it, and ends o
   // A server on the new code rebuilds version 2 in the background and holds its lease.
   const server = await startProjections({ projections: [createCountProjection({ version: 2 })], eventStore: stores.eventStore, readStore: stores.readStore, logger, leaseMs: 300, owner: 'server' });
   const progress: ReplayProgress[] = [];
-  const result = await guard(replayV2({ leaseRetryMs: 10, onProgress: (p) => progress.push(p) }), 'the waiting replay');
+  const result = await within(replayV2({ leaseRetryMs: 10, onProgress: (p) => progress.push(p) }), 'the waiting replay');
   assert.is(result.outcome, 'up-to-date');
   assert.is(result.eventsApplied, 0, 'it never wrote');
   assert.ok(progress.some((p) => p.leaseHolder === 'server'));
@@ -189,23 +189,23 @@ test('a replay through the reader thread (extracted events) equals the log, goes
   const extractModule = new URL(`data:text/javascript,${encodeURIComponent('export const extract = (e) => ({ ...e, data: { n: e.data.n }, metadata: {} });')}`);
   const projection = { ...createCountProjection({ version: 2 }), extractModule };
   await appendTestEvents(stores.eventStore, 3000, { streams: 30 });
-  const result = await guard(replayV2({ projection, readerThreadMinEvents: 0 }), 'the replay');
+  const result = await within(replayV2({ projection, readerThreadMinEvents: 0 }), 'the replay');
   assert.is(result.outcome, 'switched');
   assert.equal(readCounts(stores.readStore.db, NAME, 2), await countsFromLog(stores.eventStore, readCheckpoint(stores.readStore.db, NAME, 2)));
 
   // A version behind by more than the threshold catches up through the thread, then live events come through the store.
   const runner = startProjection({ projection: { ...projection, version: 3 }, eventStore: stores.eventStore, readStore: stores.readStore, logger, batchSize: 250, readerThreadMinEvents: 1000 });
   runners.push(runner);
-  await guard(runner.waitFor((s) => s.state === 'live'), 'version 3 live');
+  await within(runner.waitFor((s) => s.state === 'live'), 'version 3 live');
   const head = await appendTestEvents(stores.eventStore, 120, { seed: 5 });
-  await guard(runner.waitForPosition(head), 'version 3 to take the live events');
+  await within(runner.waitForPosition(head), 'version 3 to take the live events');
   assert.equal(readCounts(stores.readStore.db, NAME, 3), await countsFromLog(stores.eventStore, 'head'));
   await runner.stop();
 
   const poison = await stores.eventStore.append('test-poison', [{ id: randomUUID(), type: 'Poison', data: { n: 1 } }]);
   await appendTestEvents(stores.eventStore, 50, { seed: 6 });
   const failing = startProjection({ projection: { ...projection, version: 4 }, eventStore: stores.eventStore, readStore: stores.readStore, logger, batchSize: 500, readerThreadMinEvents: 0 });
-  const failed = await guard(failing.done, 'version 4 to fail');
+  const failed = await within(failing.done, 'version 4 to fail');
   assert.is(failed.state, 'failed');
   assert.is(failed.error?.position, poison.position);
   assert.is(failed.error?.eventType, 'Poison');
@@ -217,7 +217,7 @@ test('a reader thread that cannot start (its extract module fails to load): the 
   const head = await appendTestEvents(stores.eventStore, 600);
   const runner = startProjection({ projection, eventStore: stores.eventStore, readStore: stores.readStore, logger, readerThreadMinEvents: 0, retryBaseMs: 10 });
   runners.push(runner);
-  await guard(runner.waitForPosition(head), 'the runner to catch up without the thread');
+  await within(runner.waitForPosition(head), 'the runner to catch up without the thread');
   assert.equal(readCounts(stores.readStore.db, NAME, 5), await countsFromLog(stores.eventStore, 'head'));
 });
 

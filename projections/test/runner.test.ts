@@ -10,7 +10,7 @@ import { projectionsOverview } from '../overview.ts';
 import { registryFor } from '../registry.ts';
 import { startProjection, type BatchCommitted, type ProjectionRunner } from '../runner.ts';
 import { countsFromLog, createCountProjection, readCounts } from './count-projection.ts';
-import { appendTestEvents, guard, openStores, type Stores } from './helpers.ts';
+import { appendTestEvents, within, openStores, type Stores } from './helpers.ts';
 
 const test = suite('projection runner');
 const NAME = 'test-counts';
@@ -42,18 +42,18 @@ test('catches up in full batches, then follows live appends; the read model equa
   const head = await appendTestEvents(stores.eventStore, 2500, { streams: 30 });
   const batches: BatchCommitted[] = [];
   const runner = run({ batchSize: 500, onBatch: (batch) => batches.push(batch) });
-  await guard(runner.waitForPosition(head), 'catch-up');
+  await within(runner.waitForPosition(head), 'catch-up');
   assert.equal(
     batches.map((batch) => batch.events),
     [500, 500, 500, 500, 500],
   );
   assert.equal(readCounts(stores.readStore.db, NAME, 1), await countsFromLog(stores.eventStore, 'head'));
-  await guard(runner.waitFor((s) => s.state === 'live'), 'live');
+  await within(runner.waitFor((s) => s.state === 'live'), 'live');
 
   // Live: 200 appends in the same turn are group-committed by the store and reach the runner together.
   const appends = Array.from({ length: 200 }, (_, i) => stores.eventStore.append(`test-live-${i % 7}`, [{ id: randomUUID(), type: 'Viewed', data: { n: i } }]));
   const positions = (await Promise.all(appends)).map((result) => result.position).sort();
-  await guard(runner.waitForPosition(positions[positions.length - 1]!), 'live events');
+  await within(runner.waitForPosition(positions[positions.length - 1]!), 'live events');
   const liveBatches = batches.slice(5);
   assert.is(
     liveBatches.reduce((sum, batch) => sum + batch.events, 0),
@@ -72,7 +72,7 @@ test('a graceful stop in the middle of catching up commits the batch in hand, an
       if (batch.index === 3) void runner!.stop('test');
     },
   });
-  const stopped = await guard(runner.done, 'the stop');
+  const stopped = await within(runner.done, 'the stop');
   assert.is(stopped.state, 'stopped');
   assert.is(stopped.reason, 'test');
   assert.is(stopped.eventsApplied, 300);
@@ -83,7 +83,7 @@ test('a graceful stop in the middle of catching up commits the batch in hand, an
   assert.is(await registry.leaseHolder(NAME, 1, Date.now()), undefined, 'the lease is released');
 
   const again = run({ batchSize: 100 });
-  await guard(again.waitForPosition(head), 'the restart to catch up');
+  await within(again.waitForPosition(head), 'the restart to catch up');
   assert.is(again.snapshot().eventsApplied, 2700);
   assert.equal(readCounts(stores.readStore.db, NAME, 1), await countsFromLog(stores.eventStore, 'head'));
 });
@@ -91,8 +91,8 @@ test('a graceful stop in the middle of catching up commits the batch in hand, an
 test('an event the projection cannot handle: failed at its position, nothing of its batch committed, nothing after it applied', async () => {
   const runner = run({ batchSize: 50 });
   const first = await appendTestEvents(stores.eventStore, 10);
-  await guard(runner.waitForPosition(first), 'the first events');
-  await guard(runner.waitFor((s) => s.state === 'live'), 'live');
+  await within(runner.waitForPosition(first), 'the first events');
+  await within(runner.waitFor((s) => s.state === 'live'), 'live');
   const before = readCounts(stores.readStore.db, NAME, 1);
 
   // One append: five good events, the poison, five more, all delivered in one live batch.
@@ -104,7 +104,7 @@ test('an event the projection cannot handle: failed at its position, nothing of 
   const poison = events.find((event) => event.id === poisonId)!;
   assert.is(result.position, events[events.length - 1]!.position);
 
-  const failed = await guard(runner.done, 'the failure');
+  const failed = await within(runner.done, 'the failure');
   assert.is(failed.state, 'failed');
   assert.is(failed.error?.position, poison.position);
   assert.is(failed.error?.eventId, poisonId);
@@ -118,7 +118,7 @@ test('an event the projection cannot handle: failed at its position, nothing of 
   const [saved] = await registryFor(stores.readStore).listStatus(NAME);
   assert.is(saved?.state, 'failed');
   assert.is(saved?.error?.position, poison.position);
-  const again = await guard(run().done, 'the restart to fail again');
+  const again = await within(run().done, 'the restart to fail again');
   assert.is(again.state, 'failed');
   assert.is(again.error?.position, poison.position);
   assert.equal(readCounts(stores.readStore.db, NAME, 1), before);
@@ -127,10 +127,10 @@ test('an event the projection cannot handle: failed at its position, nothing of 
 test('lag: position behind the head and append-to-commit latency', async () => {
   await appendTestEvents(stores.eventStore, 400);
   const runner = run({ batchSize: 100, statusSaveMs: 0 });
-  await guard(runner.waitFor((s) => s.state === 'live'), 'live');
+  await within(runner.waitFor((s) => s.state === 'live'), 'live');
   let last = '';
   for (let i = 0; i < 5; i++) last = await appendTestEvents(stores.eventStore, 20, { seed: i });
-  await guard(runner.waitForPosition(last), 'live events');
+  await within(runner.waitForPosition(last), 'live events');
   const status = await runner.status();
   assert.is(status.position, last);
   assert.is(status.headPosition, last);
@@ -188,7 +188,7 @@ test('a subscription that breaks is resumed from the checkpoint, without loss or
   };
   const runner = startProjection({ projection: createCountProjection(), eventStore: flaky, readStore: stores.readStore, logger: silentLogger(), batchSize: 100, retryBaseMs: 5 });
   runners.push(runner);
-  await guard(runner.waitForPosition(head), 'the resubscribed runner to catch up');
+  await within(runner.waitForPosition(head), 'the resubscribed runner to catch up');
   assert.is(subscriptions, 2);
   assert.is(runner.snapshot().eventsApplied, 1500);
   assert.equal(readCounts(stores.readStore.db, NAME, 1), await countsFromLog(stores.eventStore, 'head'));

@@ -7,7 +7,7 @@ import { silentLogger } from '../../platform/logger.ts';
 import { startProjections } from '../index.ts';
 import { registryFor } from '../registry.ts';
 import { countsFromLog, createCountProjection, readCounts, tablesOf } from './count-projection.ts';
-import { appendTestEvents, guard, openStores, type Stores } from './helpers.ts';
+import { appendTestEvents, within, openStores, type Stores } from './helpers.ts';
 
 const test = suite('startProjections');
 const NAME = 'test-counts';
@@ -29,7 +29,7 @@ test('first start: the code version is active at once and follows the log; stop 
   const registry = registryFor(stores.readStore);
   assert.is(await registry.activeVersion(NAME), 1, 'active immediately, while it catches up');
   const head = await appendTestEvents(stores.eventStore, 100, { seed: 2 });
-  await guard(running.waitForPosition(head), 'the projection to reach the head');
+  await within(running.waitForPosition(head), 'the projection to reach the head');
   const [status] = await running.status();
   assert.is(status?.name, NAME);
   assert.is(status?.version, 1);
@@ -44,7 +44,7 @@ test('first start: the code version is active at once and follows the log; stop 
 test('a changed version is rebuilt in the background, reads switch when it caught up, the old version is dropped', async () => {
   const first = await start(1);
   const head1 = await appendTestEvents(stores.eventStore, 3000);
-  await guard(first.waitForPosition(head1), 'version 1');
+  await within(first.waitForPosition(head1), 'version 1');
   await first.stop();
   const servedBefore = readCounts(stores.readStore.db, NAME, 1);
   const registry = registryFor(stores.readStore);
@@ -57,7 +57,7 @@ test('a changed version is rebuilt in the background, reads switch when it caugh
   assert.equal(readCounts(stores.readStore.db, NAME, 1), servedBefore, 'version 1 still answers, unchanged');
 
   const head2 = await appendTestEvents(stores.eventStore, 200, { seed: 6 });
-  await guard(second.waitForPosition(head2), 'version 2 to serve the head');
+  await within(second.waitForPosition(head2), 'version 2 to serve the head');
   assert.is(await registry.activeVersion(NAME), 2);
   const [live] = await second.status();
   assert.is(live?.role, 'live');

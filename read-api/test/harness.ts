@@ -21,12 +21,12 @@ import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import { apiFallback, createReadApi, type ReadApiDeps } from '../app.ts';
 import { issueApiKey } from '../keys/api-keys.ts';
 import { openApiKeyDirectory, type ApiKeyDirectory } from '../keys/directory.ts';
+import { tempDirs, within } from '../../platform/test-support.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'webalytic-read-api-'));
-process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+export { within };
 
 /** A fresh directory under the suite's temp root. */
-export const tempDir = (): string => mkdtempSync(join(root, 'case-'));
+export const tempDir = tempDirs('webalytic-read-api-');
 
 export const NOW = Date.UTC(2024, 5, 3, 10, 0, 0);
 /** The bootstrap admin key every test API accepts (ADMIN_API_KEY). */
@@ -222,15 +222,3 @@ export function problemOf(response: TestResponse, status: number): Problem {
   return problem;
 }
 
-/** Fails a test whose condition never comes, instead of hanging. */
-export async function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

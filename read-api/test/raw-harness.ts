@@ -28,9 +28,9 @@ import { createAuthenticator } from '../keys/authenticate.ts';
 import { openApiKeyDirectory, type ApiKeyDirectory } from '../keys/directory.ts';
 import { eventsStreamRoute, type EventsStreamOptions } from '../routes/events-stream.ts';
 import { rawRoutes } from '../routes/raw.ts';
+import { tempDirs, within } from '../../platform/test-support.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'webalytic-raw-'));
-process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+export { within };
 
 export const NOW = Date.UTC(2026, 10, 2, 9, 0, 0);
 export const CHROME_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
@@ -127,7 +127,7 @@ export interface Harness {
 }
 
 export async function startHarness(options: { properties?: string[]; stream?: EventsStreamOptions; propertySettings?: Record<string, unknown> } = {}): Promise<Harness> {
-  const dir = mkdtempSync(join(root, 'case-'));
+  const dir = tempDir();
   const store = openEmbeddedEventStore({ file: join(dir, 'events.sqlite') });
   const logger = silentLogger();
   const clock = { now: NOW };
@@ -237,23 +237,12 @@ export async function getJson(url: string, headers: Record<string, string> = {})
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: text === '' ? undefined : (JSON.parse(text) as unknown) };
 }
 
+const tempDir = tempDirs('webalytic-raw-');
+
 export async function readAllEvents(store: EventStore): Promise<RecordedEvent[]> {
   const events: RecordedEvent[] = [];
   for await (const event of store.readAll()) events.push(event);
   return events;
-}
-
-/** Fails a test whose condition never comes, instead of hanging. */
-export async function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 // ---- a small SSE reader over fetch --------------------------------------------------

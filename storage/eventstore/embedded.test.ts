@@ -13,6 +13,7 @@ import { openEmbeddedEventStore, type EmbeddedEventStore } from './embedded.ts';
 import { WrongExpectedRevisionError } from './errors.ts';
 import { defineEventStoreContract } from './eventstore-contract.ts';
 import type { EventToAppend, RecordedEvent, SubscriptionMessage } from './port.ts';
+import { within } from '../../platform/test-support.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'webalytic-eventstore-'));
@@ -30,17 +31,6 @@ async function subscribeLive(source: EmbeddedEventStore, prefix: string) {
   return { subscription, iterator };
 }
 
-async function guard<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
@@ -245,7 +235,7 @@ test('a store of the same file in another thread of the process hears of each co
     const event = newEvent({ from: 'the other thread' });
     const pending = iterator.next();
     await store.append('thread-1', [event]);
-    const delivered = await guard(pending, 'the event, woken by the commit message');
+    const delivered = await within(pending, 'the event, woken by the commit message');
     assert.is((delivered.value as { event: RecordedEvent }).event.id, event.id);
     await subscription.close();
   } finally {
@@ -261,13 +251,13 @@ test('a live consumer busy when another connection commits gets the event once i
     const first = newEvent();
     const pending = iterator.next();
     await store.append('busy-remote-1', [first]);
-    assert.is(((await guard(pending, 'the first event')).value as { event: RecordedEvent }).event.id, first.id);
+    assert.is(((await within(pending, 'the first event')).value as { event: RecordedEvent }).event.id, first.id);
     // The consumer is busy: the commit message finds no one waiting, and the poll is not
     // running. Once the consumer asks again, the head in the file must tell it.
     const second = newEvent();
     await store.append('busy-remote-1', [second]);
     await new Promise((resolve) => setImmediate(resolve)); // the commit message is handled before the consumer asks
-    const next = await guard(iterator.next(), 'the event committed by the other connection while the consumer was busy');
+    const next = await within(iterator.next(), 'the event committed by the other connection while the consumer was busy');
     assert.is((next.value as { event: RecordedEvent }).event.id, second.id);
     await subscription.close();
   } finally {
@@ -284,7 +274,7 @@ test('a consumer busy between messages misses no commit made meanwhile', async (
   // commit will come to wake it, so it must notice this one by itself.
   const second = newEvent();
   await store.append('slow-1', [second]);
-  const next = await guard(iterator.next(), 'the event committed while the consumer was busy');
+  const next = await within(iterator.next(), 'the event committed while the consumer was busy');
   assert.is((next.value as { event: RecordedEvent }).event.id, second.id);
   await subscription.close();
 });

@@ -17,10 +17,11 @@ import {
   type Subscription,
   type SubscriptionMessage,
 } from './port.ts';
+import { within } from '../../platform/test-support.ts';
 
 export type OpenEventStore = () => Promise<{ store: EventStore; reopen?: () => Promise<EventStore> }>;
 
-/** A guard, not a wait: a test whose condition never comes fails instead of hanging. */
+/** How long `within` lets a condition take (a real server over the network is slower). */
 const GUARD_MS = 30_000;
 
 export function defineEventStoreContract(adapterName: string, open: OpenEventStore): void {
@@ -475,7 +476,7 @@ export function defineEventStoreContract(adapterName: string, open: OpenEventSto
       const recorder = record(subscription);
       await recorder.waitFor(() => recorder.caughtUp().length > 0, 'caughtUp');
       await subscription.close();
-      await guard(recorder.ended, 'the iteration to end');
+      await within(recorder.ended, 'the iteration to end', GUARD_MS);
       assert.is(recorder.events().length, 0);
     });
 
@@ -673,17 +674,6 @@ async function rejection<E extends Error>(promise: Promise<unknown>, type: new (
   throw new Error('unreachable');
 }
 
-async function guard<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${GUARD_MS} ms waiting for ${what}`)), GUARD_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Consumes a subscription in the background and lets a test wait for a condition on what arrived. */
 function record(subscription: Subscription) {
@@ -709,7 +699,7 @@ function record(subscription: Subscription) {
     events: (): RecordedEvent[] => messages.flatMap((m) => (m.type === 'event' ? [m.event] : [])),
     caughtUp: (): (Position | undefined)[] => messages.flatMap((m) => (m.type === 'caughtUp' ? [m.position] : [])),
     waitFor(condition: () => boolean, what: string): Promise<void> {
-      return guard(
+      return within(
         new Promise<void>((resolve, reject) => {
           check = () => {
             if (failure !== undefined) reject(failure instanceof Error ? failure : new Error(String(failure)));
@@ -719,11 +709,12 @@ function record(subscription: Subscription) {
           check();
         }),
         what,
+        GUARD_MS,
       );
     },
     async close(): Promise<void> {
       await subscription.close();
-      await guard(ended, 'the subscription to end');
+      await within(ended, 'the subscription to end', GUARD_MS);
     },
   };
 }
