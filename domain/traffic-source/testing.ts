@@ -2,9 +2,8 @@
 // defaults, and short views of a source.
 
 import type { HitParameters } from '../hit.ts';
+import { PROPERTY_DEFAULTS } from '../property/defaults.ts';
 import type { PropertySettings } from '../property/settings.ts';
-import { DEFAULT_SOCIAL_NETWORKS } from './channel.ts';
-import { DEFAULT_ORGANIC_SEARCH_ENGINES } from './organic.ts';
 import { sourceOfHit } from './source-of-hit.ts';
 import type { TrafficSource } from './types.ts';
 
@@ -19,20 +18,7 @@ export function settingsWith(overrides: Partial<PropertySettings> = {}): Propert
     name: 'My site',
     defaultUrl: 'https://mysite.com/',
     domains: ['mysite.com'],
-    timeZone: 'UTC',
-    currency: 'USD',
-    sessionTimeoutMinutes: 30,
-    campaignTimeoutDays: 183,
-    referralExclusions: [],
-    organicSearchEngines: DEFAULT_ORGANIC_SEARCH_ENGINES,
-    socialNetworks: DEFAULT_SOCIAL_NETWORKS,
-    manualTagsOverrideAutoTagging: false,
-    botFiltering: true,
-    ipAnonymization: 'always',
-    userIdIdentity: false,
-    respectDoNotTrack: false,
-    customDimensions: [],
-    customMetrics: [],
+    ...PROPERTY_DEFAULTS,
     active: true,
     ...overrides,
   };

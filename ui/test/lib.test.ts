@@ -11,6 +11,19 @@ import { flagEmoji } from '../src/lib/geo.ts';
 import { tailLine } from '../src/lib/stream-event.ts';
 import { nextSort, sortRows } from '../src/lib/table.ts';
 import type { StreamMessage } from '../src/lib/types.ts';
+import { pointAfterKey } from '../src/charts/keyboard.ts';
+
+test('chart keys walk the points and stop at the ends', () => {
+  assert.equal(pointAfterKey('ArrowRight', undefined, 5), { next: 0 });
+  assert.equal(pointAfterKey('ArrowRight', 4, 5), { next: 4 });
+  assert.equal(pointAfterKey('ArrowLeft', undefined, 5), { next: 4 });
+  assert.equal(pointAfterKey('ArrowLeft', 0, 5), { next: 0 });
+  assert.equal(pointAfterKey('Home', 3, 5), { next: 0 });
+  assert.equal(pointAfterKey('End', 1, 5), { next: 4 });
+  assert.equal(pointAfterKey('Escape', 2, 5), { next: undefined });
+  assert.is(pointAfterKey('Tab', 2, 5), undefined, 'other keys are left to the browser');
+  assert.is(pointAfterKey('ArrowRight', undefined, 0), undefined, 'no points, nothing to walk');
+});
 
 test('the view round-trips through the URL hash, values with dots and symbols included', () => {
   const view: ViewState = {
