@@ -120,42 +120,8 @@ export interface SessionDetail {
   [key: string]: unknown;
 }
 
-export interface OrganicSearchEngine {
-  name: string;
-  domain: string;
-  keywordParams: string[];
-}
-
-export type CustomScope = 'hit' | 'session' | 'user' | 'product';
-
-export interface CustomDefinition {
-  index: number;
-  name: string;
-  scope: CustomScope;
-  active: boolean;
-}
-
-export interface PropertySettings {
-  id: string;
-  name: string;
-  defaultUrl: string;
-  domains: string[];
-  timeZone: string;
-  currency: string;
-  sessionTimeoutMinutes: number;
-  campaignTimeoutDays: number;
-  referralExclusions: string[];
-  organicSearchEngines: OrganicSearchEngine[];
-  socialNetworks: string[];
-  manualTagsOverrideAutoTagging: boolean;
-  botFiltering: boolean;
-  ipAnonymization: 'always' | 'on-request';
-  userIdIdentity: boolean;
-  respectDoNotTrack: boolean;
-  customDimensions: CustomDefinition[];
-  customMetrics: CustomDefinition[];
-  active: boolean;
-}
+// The property's settings as GET /api/v1/properties answers them: the domain's own type.
+export type { CustomDefinition, CustomScope, OrganicSearchEngine, PropertySettings } from '../../../domain/property/settings.ts';
 
 export interface ApiKeyInfo {
   id: string;
