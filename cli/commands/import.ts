@@ -1,13 +1,13 @@
 // `webalytic import FILE [--dry-run]`: NDJSON hits with timestamps into the event store,
 // through the same validation, enrichment and client aggregate as live hits.
 import { createReadStream, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ImportFailedError, type ImportReport } from '../../collector/import/importer.ts';
 import { linesOfStream } from '../../collector/import/lines.ts';
 import { openImportPipeline } from '../../collector/import/open.ts';
 import { openEventStore } from '../../storage/eventstore/open.ts';
 import { UsageError, type Command, type CommandContext } from '../command.ts';
+import { parseCommandArgs, positiveInteger } from '../args.ts';
 
 const help = `Usage: webalytic import FILE [options]
 
@@ -47,19 +47,8 @@ const OPTIONS = {
   errors: { type: 'string' },
 } as const;
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const parse = (args: string[]) => parseCommandArgs(args, OPTIONS, true);
 
-function positiveInteger(option: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a positive integer`);
-  return Number(value);
-}
 
 /** The report for people: totals, then the errors line by line. */
 export function describeImport(report: ImportReport): string[] {
@@ -83,8 +72,8 @@ async function run(args: string[], { config, logger, out }: CommandContext): Pro
   const [file, ...extra] = positionals;
   if (file === undefined) throw new UsageError('the NDJSON file is required');
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-  const maxBufferedHits = positiveInteger('buffer', values.buffer, 200_000);
-  const maxReportedErrors = positiveInteger('errors', values.errors, 1000);
+  const maxBufferedHits = values.buffer === undefined ? 200_000 : positiveInteger('buffer', values.buffer);
+  const maxReportedErrors = values.errors === undefined ? 1000 : positiveInteger('errors', values.errors);
   const fromStdin = file === '-';
   let size = 0;
   if (!fromStdin) {

@@ -1,10 +1,10 @@
 // `webalytic keys ...`: issue, list and revoke the read API's keys. A key is printed
 // once, when it is made; the store keeps only a hash of its secret.
-import { parseArgs } from 'node:util';
 import { ApiKeyCommandRejected } from '../../domain/access/decider.ts';
 import { issueApiKey, listApiKeys, revokeApiKey } from '../../read-api/keys/api-keys.ts';
 import { openEventStore } from '../../storage/eventstore/open.ts';
 import { UsageError, type Command, type CommandContext } from '../command.ts';
+import { parseCommandArgs } from '../args.ts';
 
 const help = `Usage: webalytic keys <action> [options]
 
@@ -28,13 +28,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const parse = (args: string[]) => parseCommandArgs(args, OPTIONS, true);
 
 const date = (ms: number) => new Date(ms).toISOString();
 

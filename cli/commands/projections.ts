@@ -1,7 +1,6 @@
 // `webalytic projections status|replay|run`: how far each read model is, blue/green
 // rebuilds with a progress bar (both work beside a running server on the same data dir),
 // and `run`, the projections service of a split deployment (platform/run.ts).
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Logger } from '../../platform/logger.ts';
 import { runUntilSignal } from '../../platform/run.ts';
@@ -12,6 +11,7 @@ import { replayProjection, type ReplayProgress, type ReplayResult } from '../../
 import { openEventStore } from '../../storage/eventstore/open.ts';
 import { openReadStore } from '../../storage/readstore/open.ts';
 import { UsageError, type Command, type CommandContext } from '../command.ts';
+import { parseCommandArgs, positiveInteger } from '../args.ts';
 
 const help = `Usage: webalytic projections <action> [options]
 
@@ -49,13 +49,7 @@ const OPTIONS = {
   'batch-size': { type: 'string' },
 } as const;
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const parse = (args: string[]) => parseCommandArgs(args, OPTIONS, true);
 
 export interface ProjectionsCommandOptions {
   /** The projections the CLI knows; default: projections/catalog.ts. */
@@ -195,11 +189,6 @@ async function withStores(context: CommandContext, work: (stores: Stores) => Pro
 
 /** The runner's info lines would tear the progress bar apart: keep warnings and errors unless debugging. */
 const quiet = (logger: Logger): Logger => (logger.isLevelEnabled('info') && !logger.isLevelEnabled('debug') ? logger.child({}, { level: 'warn' }) : logger);
-
-function positiveInteger(option: string, value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a positive integer`);
-  return Number(value);
-}
 
 function formatSeconds(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

@@ -1,10 +1,10 @@
 // `webalytic property ...`: create, change and inspect properties (the sites Webalytic tracks).
-import { parseArgs } from 'node:util';
 import { executePropertyCommand, loadProperty } from '../../administration/properties.ts';
 import { openPropertyDirectory } from '../../administration/property-directory.ts';
 import { PropertyCommandRejected, type PropertyCommand } from '../../domain/property/index.ts';
 import { openEventStore } from '../../storage/eventstore/open.ts';
 import { UsageError, type Command, type CommandContext } from '../command.ts';
+import { parseCommandArgs } from '../args.ts';
 
 const SETTING_OPTIONS = {
   id: { type: 'string' },
@@ -61,13 +61,7 @@ Examples:
 
 type Options = ReturnType<typeof parse>['values'];
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: SETTING_OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const parse = (args: string[]) => parseCommandArgs(args, SETTING_OPTIONS, true);
 
 const list = (value: string) =>
   value

@@ -1,6 +1,5 @@
 // `webalytic simulate`: realistic synthetic traffic for a property, as history in the
 // event store (default), live over HTTP to a collector (--live), or as NDJSON (--out).
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { openGeoLookup } from '../../collector/geo.ts';
 import { PROPERTY_DEFAULTS } from '../../domain/property/defaults.ts';
@@ -13,6 +12,7 @@ import { sendLive } from '../../simulator/live.ts';
 import { DEFAULT_GEOIP_JSON, GeoNetworksError, loadGeoNetworks } from '../../simulator/networks.ts';
 import { describeSummary, type SimulationSummary } from '../../simulator/summary.ts';
 import { UsageError, type Command, type CommandContext } from '../command.ts';
+import { parseCommandArgs } from '../args.ts';
 
 const help = `Usage: webalytic simulate --property ID [options]
 
@@ -69,13 +69,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const parse = (args: string[]) => parseCommandArgs(args, OPTIONS, false);
 
 function wholeNumber(option: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
