@@ -6,13 +6,11 @@
 // A projection with no active version yet gets its code version made active at once:
 // with nothing served before, a read model that fills up while catching up (its status
 // says 'catching-up') beats an empty one.
-import type { Logger } from '../platform/logger.ts';
-import type { EventStore, Position } from '../storage/eventstore/port.ts';
-import type { ReadStore } from '../storage/readstore/port.ts';
+import type { Position } from '../storage/eventstore/port.ts';
 import type { Projection } from './projection.ts';
-import { registryFor, type ProjectionRegistry } from './registry.ts';
+import { registryFor } from './registry.ts';
 import { dropVersion, switchActiveVersion } from './replay.ts';
-import { defaultOwner, startProjection, type ProjectionRunner } from './runner.ts';
+import { defaultOwner, startProjection, type ProjectionRunner, type ProjectionRunnerOptions } from './runner.ts';
 import type { ProjectionStatus } from './status.ts';
 
 export type { Projection, ProjectionSink } from './projection.ts';
@@ -23,18 +21,10 @@ export { startProjection, type ProjectionRunner, type ProjectionRunnerOptions, t
 export { replayProjection, dropVersion, type ReplayOptions, type ReplayProgress, type ReplayResult } from './replay.ts';
 export { projectionsOverview, type ProjectionOverview } from './overview.ts';
 
-export interface StartProjectionsOptions {
+/** The stores, logger and lease settings mean what they mean for a runner (runner.ts). */
+export interface StartProjectionsOptions
+  extends Pick<ProjectionRunnerOptions, 'eventStore' | 'readStore' | 'logger' | 'registry' | 'owner' | 'batchSize' | 'now' | 'leaseMs' | 'leaseRetryMs' | 'logIntervalMs'> {
   projections: Projection[];
-  eventStore: EventStore;
-  readStore: ReadStore;
-  logger: Logger;
-  registry?: ProjectionRegistry;
-  owner?: string;
-  batchSize?: number;
-  now?: () => number;
-  leaseMs?: number;
-  leaseRetryMs?: number;
-  logIntervalMs?: number;
 }
 
 export interface RunningProjections {

@@ -5,12 +5,12 @@
 // Interrupting a replay leaves the registry, and so the serving version, untouched.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../platform/logger.ts';
-import type { EventStore, Position } from '../storage/eventstore/port.ts';
+import type { Position } from '../storage/eventstore/port.ts';
 import type { ReadStore } from '../storage/readstore/port.ts';
 import { positionOrdinal } from './lag.ts';
 import type { Projection } from './projection.ts';
 import { registryFor, type ProjectionRegistry } from './registry.ts';
-import { defaultOwner, startProjection } from './runner.ts';
+import { defaultOwner, startProjection, type ProjectionRunnerOptions } from './runner.ts';
 import type { ProjectionState, ProjectionStatus } from './status.ts';
 
 export interface ReplayProgress {
@@ -33,17 +33,9 @@ export interface ReplayProgress {
   leaseHolder?: string;
 }
 
-export interface ReplayOptions {
+/** The stores, logger and lease settings mean what they mean for a runner (runner.ts). */
+export interface ReplayOptions extends Pick<ProjectionRunnerOptions, 'eventStore' | 'readStore' | 'logger' | 'registry' | 'owner' | 'batchSize' | 'now' | 'leaseMs' | 'leaseRetryMs'> {
   projection: Projection;
-  eventStore: EventStore;
-  readStore: ReadStore;
-  logger: Logger;
-  registry?: ProjectionRegistry;
-  owner?: string;
-  batchSize?: number;
-  now?: () => number;
-  leaseMs?: number;
-  leaseRetryMs?: number;
   /** Drop what an interrupted replay of this version built, and start from the beginning. */
   fresh?: boolean;
   /** Drop the previous version after the switch. Default true. */

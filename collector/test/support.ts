@@ -1,8 +1,6 @@
 // Test support for the collector: temp data dirs, a real embedded store, properties
 // created through the property aggregate, and small HTTP helpers. Test code only.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decide, initialState, propertyStreamName, stateFrom } from '../../domain/property/decider.ts';
 import type { PropertyCommand } from '../../domain/property/commands.ts';

@@ -3,8 +3,6 @@
 // (its URL, a projection going live) instead of sleeping. Test code only.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decide, initialState, propertyStreamName } from '../../domain/property/decider.ts';

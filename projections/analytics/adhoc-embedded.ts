@@ -24,7 +24,7 @@ import { isCustomDimension, isHitDimension, isSessionDimension } from './dimensi
 import { q, tablesOf } from './embedded-schema.ts';
 import { sessionOfRow, sessionTableLayout } from './embedded-sessions.ts';
 import { BASE_METRICS, METRIC_COUNT, type BaseMetric } from './metrics.ts';
-import { propertyInfoSchema, type PropertyInfo } from './property-info.ts';
+import { propertyInfoSchema } from './property-info.ts';
 import { isDayDimension, type DayDimension } from './calendar.ts';
 import { openSessionColumns, type SessionColumnsOptions } from './session-columns-embedded.ts';
 

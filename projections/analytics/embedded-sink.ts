@@ -14,7 +14,6 @@ import type { EmbeddedReadStore } from '../../storage/readstore/port.ts';
 import { dropCheckpoint, ensureCheckpointTable, readCheckpoint, writeCheckpoint } from '../checkpoints-embedded.ts';
 import type { ProjectionSink } from '../projection.ts';
 import type { BatchAccumulator, RollupRow } from './batch.ts';
-import { SESSION_DIMENSIONS } from './dimensions.ts';
 import { createTables, dropTables, q, tablesOf } from './embedded-schema.ts';
 import { ensureUserValues, openUserValueIndex, sessionsAfter, type UserValueRows } from './embedded-user-values.ts';
 import { BASE_METRICS, isZero } from './metrics.ts';

@@ -1,10 +1,8 @@
 // Test support for the read API: a real embedded event store and read store in a temp
 // dir, the key directory, the read API mounted at /api/v1 on an Express app listening
 // on 127.0.0.1:0, and small HTTP helpers. Test code only; other read API tests may use it.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import express from 'express';

@@ -7,7 +7,7 @@ import { appendTestEvents } from '../../projections/test/helpers.ts';
 import { createCountProjection, readCounts } from '../../projections/test/count-projection.ts';
 import type { ProjectionsHandle, ReplayState } from '../app.ts';
 import { createProjectionsHandle, type ProjectionsHandleAdapter } from '../routes/projections.ts';
-import { call, NOW, problemOf, startTestApi, within, type TestApi } from './harness.ts';
+import { call, NOW, problemOf, startTestApi, within } from './harness.ts';
 
 /**
  * TEST DOUBLE: a hand-written ProjectionsHandle whose replays start and finish when the

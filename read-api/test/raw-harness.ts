@@ -2,10 +2,8 @@
 // in a temp dir, properties made through the property aggregate, hits recorded through
 // the collector's enricher and hit recorder, real API keys, and the read API router
 // (createReadApi) on a real HTTP server on 127.0.0.1. Test code only.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { loadProperty, runPropertyCommand } from '../../administration/properties.ts';

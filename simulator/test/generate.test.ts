@@ -13,7 +13,6 @@ import { createRandom } from '../random.ts';
 
 const networks = loadGeoNetworks();
 const NOW = Date.UTC(2024, 5, 3, 10, 0, 0);
-const DAY = 24 * 60 * 60 * 1000;
 const options = (extra: Partial<TrafficOptions> = {}): TrafficOptions => ({
   tid: 'UA-777-1',
   siteUrl: 'https://shop.example/',
