@@ -1,4 +1,4 @@
-// Test helper for embedded.test.ts (not a test itself): appends without pause from 32
+// Test helper for embedded-kill.ts (not a test itself): appends without pause from 32
 // concurrent writers and prints each event id once its append is acknowledged, until the
 // parent kills the process with SIGKILL. Usage: node --import tsx embedded-kill-child.ts FILE [WRITER]
 // (WRITER: the store's `writer` option, default its own default).

@@ -1,20 +1,18 @@
 // The embedded store with its writes in the writer thread: the shared contract again, then
 // what the thread must keep of the inline writer (call order, exact conflicts, group
 // commit, erasure) and durability when the process is killed with writes in flight.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AUTO_THREAD_AFTER_APPENDS, openEmbeddedEventStore, type EmbeddedEventStore } from './embedded.ts';
 import { WrongExpectedRevisionError } from './errors.ts';
 import { defineEventStoreContract } from './eventstore-contract.ts';
+import { killWriterMidStream } from './embedded-kill.ts';
 import { comparePositions, type EventToAppend, type RecordedEvent } from './port.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'webalytic-eventstore-thread-'));
 process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 const tempFile = (): string => join(dir, `${randomUUID()}.sqlite`);
@@ -220,27 +218,7 @@ test("'auto' writes inline, then hands over to the thread without losing order",
 
 async function killMidStream(writer: 'thread' | 'auto'): Promise<void> {
   const target = tempFile();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'embedded-kill-child.ts'), target, writer], {
-    cwd: join(here, '..', '..'),
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const acknowledged: string[] = [];
-  let partial = '';
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the writer exited early (code ${code})`)));
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      acknowledged.push(...lines);
-      if (acknowledged.length >= 3000 && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL'); // mid-stream: batches are in the thread and queued
-        resolve();
-      }
-    });
-  });
-  assert.is(await exited, 'SIGKILL');
+  const acknowledged = await killWriterMidStream(target, writer);
   const reopened = openEmbeddedEventStore({ file: target, writer: 'inline' });
   try {
     const stored = new Set((await collect(reopened.readAll())).map((e) => e.id));

@@ -1,21 +1,19 @@
 // The embedded store: the shared contract on a temp file, then what only the embedded
 // adapter promises (physical deletion, group commit, survival of kill -9, ...).
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openEmbeddedEventStore, type EmbeddedEventStore } from './embedded.ts';
 import { WrongExpectedRevisionError } from './errors.ts';
 import { defineEventStoreContract } from './eventstore-contract.ts';
+import { killWriterMidStream } from './embedded-kill.ts';
 import type { EventToAppend, RecordedEvent, SubscriptionMessage } from './port.ts';
 import { within } from '../../platform/test-support.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'webalytic-eventstore-'));
 process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 const tempFile = (): string => join(dir, `${randomUUID()}.sqlite`);
@@ -303,27 +301,7 @@ test('close() commits queued appends, ends subscriptions and refuses further use
 });
 
 test('kill -9 right after acknowledged appends loses none of them', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'embedded-kill-child.ts'), file], {
-    cwd: join(here, '..', '..'),
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const acknowledged: string[] = [];
-  let partial = '';
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the writer exited early (code ${code})`)));
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      acknowledged.push(...lines);
-      if (acknowledged.length >= 3000 && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL'); // mid-stream: more appends are in flight
-        resolve();
-      }
-    });
-  });
-  assert.is(await exited, 'SIGKILL');
+  const acknowledged = await killWriterMidStream(file);
   await store.close();
   store = openEmbeddedEventStore({ file });
   const stored = new Set((await collect(store.readAll())).map((e) => e.id));
