@@ -101,6 +101,9 @@ test('numbers are formatted as counts, rates, durations and money', () => {
   assert.is(formatValue('count', 1234567, { locale: 'en-US' }), '1,234,567');
   assert.is(formatValue('count', 1234567, { locale: 'en-US', compact: true }), '1.2M');
   assert.is(formatValue('percent', 0.4567, { locale: 'en-US' }), '45.7%');
+  assert.is(formatValue('percent', 0.4, { locale: 'en-US' }), '40.0%', 'a column of rates lines up');
+  assert.is(formatMetric('pageviewsPerSession', 2.4, { locale: 'en-US' }), '2.40');
+  assert.is(formatMetric('eventValue', 1200, { locale: 'en-US' }), '1,200', 'a sum keeps no trailing zeros');
   assert.is(formatMetric('transactionRevenue', 1234.5, { locale: 'en-US', currency: 'EUR' }), '€1,234.50');
   assert.is(formatMetric('transactionRevenue', 1234.5, { locale: 'de-DE', currency: 'EUR' }), '1.234,50\u00a0€');
   assert.is(formatMetric('avgSessionDuration', 150, {}), '2:30');

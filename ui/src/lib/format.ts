@@ -40,7 +40,8 @@ export function formatValue(kind: MetricKind, value: number | null | undefined, 
         ? numberFormat('compact', { notation: 'compact', maximumFractionDigits: 1 }, locale).format(value)
         : numberFormat('count', { maximumFractionDigits: 0 }, locale).format(value);
     case 'percent':
-      return numberFormat('percent', { style: 'percent', maximumFractionDigits: 1 }, locale).format(value);
+      // One decimal always: 40.0% beside 34.7% in a column, as the figures line up.
+      return numberFormat('percent', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }, locale).format(value);
     case 'duration':
       return formatDuration(value);
     case 'currency': {
@@ -55,6 +56,8 @@ export function formatValue(kind: MetricKind, value: number | null | undefined, 
         return numberFormat('decimal', { maximumFractionDigits: 2 }, locale).format(value);
       }
     }
+    case 'ratio':
+      return numberFormat('ratio', { minimumFractionDigits: 2, maximumFractionDigits: 2 }, locale).format(value);
     case 'decimal':
       return numberFormat('decimal', { maximumFractionDigits: 2 }, locale).format(value);
   }

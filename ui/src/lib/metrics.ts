@@ -1,7 +1,8 @@
 // What the dashboard knows about each metric and dimension of the stats query: a label,
 // how to format it, and whether a rise is good news.
 
-export type MetricKind = 'count' | 'percent' | 'duration' | 'currency' | 'decimal';
+/** `ratio`: a per-session or per-user average, always two decimals so a column's figures line up. */
+export type MetricKind = 'count' | 'percent' | 'duration' | 'currency' | 'ratio' | 'decimal';
 
 export interface MetricInfo {
   label: string;
@@ -15,14 +16,14 @@ export const METRICS: Record<string, MetricInfo> = {
   newUsers: { label: 'New users', kind: 'count' },
   percentNewSessions: { label: '% new sessions', kind: 'percent' },
   sessions: { label: 'Sessions', kind: 'count' },
-  sessionsPerUser: { label: 'Sessions per user', kind: 'decimal' },
+  sessionsPerUser: { label: 'Sessions per user', kind: 'ratio' },
   bounces: { label: 'Bounces', kind: 'count', lowerIsBetter: true },
   bounceRate: { label: 'Bounce rate', kind: 'percent', lowerIsBetter: true },
   sessionDuration: { label: 'Session duration', kind: 'duration' },
   avgSessionDuration: { label: 'Avg. session duration', kind: 'duration' },
   pageviews: { label: 'Pageviews', kind: 'count' },
   uniquePageviews: { label: 'Unique pageviews', kind: 'count' },
-  pageviewsPerSession: { label: 'Pages / session', kind: 'decimal' },
+  pageviewsPerSession: { label: 'Pages / session', kind: 'ratio' },
   entrances: { label: 'Entrances', kind: 'count' },
   exits: { label: 'Exits', kind: 'count' },
   exitRate: { label: 'Exit rate', kind: 'percent', lowerIsBetter: true },
