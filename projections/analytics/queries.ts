@@ -14,6 +14,7 @@
 // count over the same sessions (never a sum of rows).
 import { z } from 'zod';
 import type { ReadStore } from '../../storage/readstore/port.ts';
+import type { RealtimeRow } from './batch.ts';
 import { createTopRows } from './top-rows.ts';
 import { CUSTOM_METRIC, isCustomDimension, STANDARD_DIMENSIONS } from './dimensions.ts';
 import { createEmbeddedReadSource } from './queries-embedded.ts';
@@ -31,16 +32,8 @@ export interface ValueMetrics {
   nonzero?: boolean;
 }
 
-export interface RealtimeActivity {
-  minute: number;
-  client: string;
-  page: string;
-  source: string;
-  country: string;
-  device: string;
-  /** The client's page views in the minute. */
-  pageviews: number;
-}
+/** A client's activity in one minute, as the sink stores it (batch.ts). */
+export type RealtimeActivity = Omit<RealtimeRow, 'property'>;
 
 export interface StoredSession {
   id: string;
