@@ -90,6 +90,10 @@ export function defineAdhocEquivalence(adapterName: string, openMongo: () => Pro
       condition('source', 'starts_with', ['goo', 'bi', '']),
       { not: { or: [condition('deviceCategory', 'is', ['mobile']), condition('month', 'is', ['2024-06'])] } },
       { and: [condition('date', 'is_not', [ranges[0]!.from]), condition('hour', 'starts_with', [ranges[0]!.to])] },
+      // Values are data, never expressions: '$d.medium' is not the session's medium, '$$x' no variable.
+      condition('source', 'is', ['$d.source', '$$nosuch']),
+      { or: [condition('source', 'contains', ['$$ROOT']), condition('channel', 'starts_with', ['$d.channel'])] },
+      condition('country', 'is_not', ['$d.country']),
     ];
     let rows = 0;
     for (const range of ranges) {

@@ -46,17 +46,24 @@ function valueExpression(dimension: string): unknown {
  * executor CI runs the pipelines on, has `$indexOfBytes` but not `$indexOfCP`).
  */
 const anyIndexOf = (value: unknown, values: readonly string[], at0: boolean): MongoDoc => ({
-  $or: values.map((s) => (at0 ? { $eq: [{ $indexOfBytes: [value, s] }, 0] } : { $gte: [{ $indexOfBytes: [value, s] }, 0] })),
+  $or: values.map((s) => (at0 ? { $eq: [{ $indexOfBytes: [value, literal(s)] }, 0] } : { $gte: [{ $indexOfBytes: [value, literal(s)] }, 0] })),
 });
+
+/**
+ * A filter value as data. In an aggregation expression a string that starts with `$` is a
+ * field path (`$$` a variable): a value such as '$d.medium' would compare two fields, and
+ * '$$nosuch' would fail the pipeline.
+ */
+const literal = (value: unknown): MongoDoc => ({ $literal: value });
 
 function conditionExpression(condition: DimensionCondition): unknown {
   const value = valueExpression(condition.dimension);
   if (value === undefined || !PUSHED_OPERATORS.has(condition.op)) return undefined;
   switch (condition.op) {
     case 'is':
-      return { $in: [value, condition.values] };
+      return { $in: [value, literal(condition.values)] };
     case 'is_not':
-      return { $not: [{ $in: [value, condition.values] }] };
+      return { $not: [{ $in: [value, literal(condition.values)] }] };
     case 'contains':
       return anyIndexOf(value, condition.values, false);
     case 'not_contains':
