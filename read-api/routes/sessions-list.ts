@@ -19,6 +19,7 @@ import { dimensionKind, TRANSACTION_DIMENSION } from './query/catalog.ts';
 import { DATE_PRESETS, PRESET_DESCRIPTION, resolveDateRange, type DateRangeSpec } from './query/dates.ts';
 import { analyticsSources, propertySettings, type SourceCache } from './query/execute.ts';
 import { dimensionTree, FILTERS_DESCRIPTION, hasMetricCondition, namesOf, parseFilters, type FilterTree } from './query/filters.ts';
+import { offsetParam } from './query/request.ts';
 
 export const MAX_SESSIONS_PAGE = 1000;
 
@@ -28,7 +29,7 @@ const params = z
     date_range: z.string().optional().describe(`A preset or "from,to" (dates YYYY-MM-DD); default 30d. ${PRESET_DESCRIPTION}`),
     filters: z.string().optional().describe(`The filter tree as JSON. ${FILTERS_DESCRIPTION} Here, metric conditions (top-level only) are on each session's own base metrics.`),
     limit: z.string().regex(/^\d+$/, 'must be a whole number').optional().describe(`Sessions per page, 1 to ${MAX_SESSIONS_PAGE} (default 50).`),
-    offset: z.string().regex(/^\d+$/, 'must be a whole number').optional(),
+    offset: offsetParam.optional(),
     sort: z
       .enum([...SESSION_SORT_KEYS, ...SESSION_SORT_KEYS.map((key) => `-${key}` as const)])
       .optional()

@@ -266,6 +266,11 @@ test('errors are problem documents naming the field', async () => {
   assert.is(order.field, 'order_by[0]');
   const limit = problemOf(await post({ limit: 100_000 }), 400);
   assert.is(limit.field, 'limit');
+  const offset = problemOf(await post({ offset: 1e20 }), 400);
+  assert.is(offset.field, 'offset');
+  assert.match(offset.detail, /0 to 1,000,000,000/);
+  const getOffset = problemOf(await sys.api('GET', `/query?property=${PROPERTY}&date_range=today&metrics=sessions&offset=99999999999999999999999`), 400);
+  assert.is(getOffset.field, 'offset');
   const getBad = problemOf(await sys.api('GET', `/query?property=${PROPERTY}&date_range=today&metrics=sessions&filters=%7Bnot-json`), 400);
   assert.is(getBad.field, 'filters');
   const missing = problemOf(await sys.api('POST', '/query', { body: { property: 'UA-9999-1', date_range: 'today', metrics: ['sessions'] } }), 404);

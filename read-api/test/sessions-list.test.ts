@@ -147,6 +147,9 @@ test('errors and auth', async () => {
   assert.is(unknown.field, 'filters[1]');
   const limit = problemOf(await sys.api('GET', `/sessions?property=${PROPERTY}&limit=5000`), 400);
   assert.is(limit.field, 'limit');
+  // Past 2^63 SQLite refuses an OFFSET: a 400 that says so, not a 500.
+  const offset = problemOf(await sys.api('GET', `/sessions?property=${PROPERTY}&offset=99999999999999999999999`), 400);
+  assert.is(offset.field, 'offset');
   const range = problemOf(await sys.api('GET', `/sessions?property=${PROPERTY}&date_range=fortnight`), 400);
   assert.is(range.field, 'date_range');
   problemOf(await sys.api('GET', `/sessions?property=${PROPERTY}`, { key: null }), 401);

@@ -9,6 +9,14 @@ import { COMPARE_DESCRIPTION, COMPARE_PRESETS, DATE_PRESETS, PRESET_DESCRIPTION,
 import { FILTERS_DESCRIPTION, parseFilters, type FilterTree } from './filters.ts';
 
 export const MAX_LIMIT = 10_000;
+/** Past any real answer, and small enough for every store's OFFSET / skip (SQLite fails past 2^63). */
+export const MAX_OFFSET = 1_000_000_000;
+const OFFSET_RULE = 'must be 0 to 1,000,000,000';
+/** The offset of a GET form: a whole number within MAX_OFFSET. */
+export const offsetParam = z
+  .string()
+  .regex(/^\d+$/, 'must be a whole number')
+  .refine((text) => Number(text) <= MAX_OFFSET, OFFSET_RULE);
 export const DEFAULT_LIMIT = 1000;
 export const MAX_METRICS = 50;
 export const MAX_DIMENSIONS = 7;
@@ -68,7 +76,7 @@ export const queryBodySchema = z
       .optional()
       .describe('[name, direction] pairs: a requested dimension or any metric. Default: the first metric, descending; ties by the dimension values, ascending.'),
     limit: z.number().int('must be a whole number').min(1, `must be 1 to ${MAX_LIMIT}`).max(MAX_LIMIT, `must be 1 to ${MAX_LIMIT}`).optional().describe(`Rows returned (default ${DEFAULT_LIMIT}).`),
-    offset: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
+    offset: z.number().int('must be a whole number').min(0, OFFSET_RULE).max(MAX_OFFSET, OFFSET_RULE).optional(),
     format: z.enum(['json', 'csv']).optional().describe('csv: the answer as CSV (also with Accept: text/csv).'),
   })
   .strict();
@@ -84,7 +92,7 @@ export const queryParamsSchema = z
     filters: z.string().optional().describe(`The filter tree as JSON. ${FILTERS_DESCRIPTION}`),
     order_by: z.string().optional().describe('Comma-separated name[:asc|desc] (default desc), e.g. sessions:desc,source:asc.'),
     limit: z.string().regex(/^\d+$/, 'must be a whole number').optional(),
-    offset: z.string().regex(/^\d+$/, 'must be a whole number').optional(),
+    offset: offsetParam.optional(),
     format: z.enum(['json', 'csv']).optional(),
   })
   .strict();
