@@ -51,6 +51,25 @@ for (const [name, value, rule] of [
   });
 }
 
+test('a bad secret is named, never shown: the admin key, and credentials in a store URL', () => {
+  const messageOf = (env: NodeJS.ProcessEnv): string => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return assert.unreachable('should have thrown') as never;
+  };
+  const key = messageOf({ ADMIN_API_KEY: 'short-secret-key' });
+  assert.not.ok(key.includes('short-secret-key'), key);
+  assert.match(key, /ADMIN_API_KEY=\(16 characters, not shown\) must be at least 24 characters/);
+  const mongo = messageOf({ MONGODB_URL: 'mongo://admin:S3cretPw@db:27017' });
+  assert.not.ok(mongo.includes('S3cretPw'), mongo);
+  assert.match(mongo, /MONGODB_URL="mongo:\/\/\*\*\*@db:27017"/);
+  const esdb = messageOf({ EVENTSTORE_URL: 'http://ops:Pa55@esdb:2113' });
+  assert.not.ok(esdb.includes('Pa55'), esdb);
+});
+
 test('collector defaults: no GeoIP database, no proxy trusted, limits on', () => {
   const config = loadConfig({});
   assert.equal(config.GEOIP_DB, undefined);

@@ -90,14 +90,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? 'environment');
-    return `invalid configuration: ${name}=${JSON.stringify(env[name] ?? '')} ${issue.message}`;
+    return `invalid configuration: ${name}=${shownValue(name, env[name] ?? '')} ${issue.message}`;
   });
   throw new ConfigError(lines.join('\n'));
 }
 
+/** A URL without its credentials (user:password@). */
+const maskUrl = <T extends string | undefined>(url: T): T => url?.replace(/\/\/([^@/]*)@/, '//***@') as T;
+
+/** A bad value as the error shows it: never the admin key, never a URL's credentials (error output lands in logs). */
+function shownValue(name: string, value: string): string {
+  if (name === 'ADMIN_API_KEY') return `(${value.length} characters, not shown)`;
+  if (name === 'EVENTSTORE_URL' || name === 'MONGODB_URL') return JSON.stringify(maskUrl(value));
+  return JSON.stringify(value);
+}
+
 /** For the start-up log line: URLs lose their credentials. */
 export function describeConfig(config: Config): Record<string, string | number | boolean | undefined> {
-  const mask = (url: string | undefined) => url?.replace(/\/\/([^@/]*)@/, '//***@');
+  const mask = maskUrl;
   return {
     ...config,
     EVENTSTORE_URL: mask(config.EVENTSTORE_URL),
