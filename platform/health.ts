@@ -5,8 +5,12 @@
 // - /readyz: every readiness check of the services in the process passes (event store
 //   and read store reachable, projections not failed, each where the service uses it),
 //   and the process is not shutting down. 503 otherwise, with what failed.
-// - /metrics: Prometheus text from the process's registry (platform/metrics.ts).
-import express, { type Router } from 'express';
+// - /metrics: Prometheus text from the process's registry (platform/metrics.ts), for an
+//   admin API key only (it tells hit volumes, routes and projection states).
+//
+// The paths match exactly (strict, case-sensitive): a proxy that keeps these paths internal
+// (deploy/Caddyfile) must not be passed by /metrics/ or /METRICS.
+import express, { type RequestHandler, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
 import type { ReadinessCheck } from './service.ts';
@@ -23,6 +27,8 @@ export interface HealthRoutesOptions {
   /** True once shutdown began: /readyz answers 503 so load balancers stop sending work. */
   draining: () => boolean;
   metrics: Registry;
+  /** Runs before /metrics answers: the admin key check (platform/system.ts). */
+  metricsGuard: RequestHandler;
   logger: Logger;
   /** Extra top-level fields of the /readyz answer (e.g. the store kinds). */
   describe?: Record<string, string>;
@@ -37,7 +43,7 @@ export interface CheckOutcome {
 }
 
 export function healthRoutes(options: HealthRoutesOptions): Router {
-  const router = express.Router();
+  const router = express.Router({ strict: true, caseSensitive: true });
   const timeoutMs = options.timeoutMs ?? READINESS_TIMEOUT_MS;
 
   router.get('/healthz', (_req, res) => {
@@ -57,7 +63,7 @@ export function healthRoutes(options: HealthRoutesOptions): Router {
     }, next);
   });
 
-  router.get('/metrics', (_req, res, next) => {
+  router.get('/metrics', options.metricsGuard, (_req, res, next) => {
     options.metrics.metrics().then((text) => {
       res.set('content-type', options.metrics.contentType).set('cache-control', 'no-store').send(text);
     }, next);

@@ -15,7 +15,7 @@ import type { Projection } from '../projections/projection.ts';
 import { registryFor } from '../projections/registry.ts';
 import type { ProjectionStatus } from '../projections/status.ts';
 import { apiFallback, createReadApi } from '../read-api/app.ts';
-import { openApiKeyDirectory } from '../read-api/keys/directory.ts';
+import { openApiKeyDirectory, type ApiKeyDirectory } from '../read-api/keys/directory.ts';
 import { openPropertyDirectory, type PropertyDirectory } from '../administration/property-directory.ts';
 import { createProjectionsHandle } from '../read-api/routes/projections.ts';
 import type { EventStore } from '../storage/eventstore/port.ts';
@@ -30,6 +30,8 @@ export interface ReadApiServiceDeps {
   metrics: Registry;
   /** The collector's property directory when it runs in this process (one subscription serves both). */
   properties?: PropertyDirectory;
+  /** The process's key directory (system.ts opens one for /metrics too); default: its own. */
+  keys?: ApiKeyDirectory;
   /** The projections running in this process, if any: their live status. */
   projections?: { status(): Promise<ProjectionStatus[]> };
   /** The projections known by name (replays); default projections/catalog.ts. */
@@ -48,8 +50,12 @@ export async function startReadApiService(deps: ReadApiServiceDeps): Promise<Rea
   const now = deps.now ?? Date.now;
   const cleanups = createCleanups();
   try {
-    const keys = openApiKeyDirectory({ store: eventStore, logger });
-    cleanups.add(() => keys.close());
+    let keys = deps.keys;
+    if (keys === undefined) {
+      const opened = openApiKeyDirectory({ store: eventStore, logger });
+      cleanups.add(() => opened.close());
+      keys = opened;
+    }
     let properties = deps.properties;
     if (properties === undefined) {
       const opened = openPropertyDirectory({ store: eventStore, logger });

@@ -15,6 +15,8 @@ import type { Registry } from 'prom-client';
 import { describeConfig, type Config } from './config.ts';
 import { startCollectorService, type CollectorService } from './collector-service.ts';
 import { healthRoutes } from './health.ts';
+import { createAuthenticator, requireAdminKey } from '../read-api/keys/authenticate.ts';
+import { openApiKeyDirectory } from '../read-api/keys/directory.ts';
 import { startHttpServer, type DrainResult, type PlainHandler, type RunningHttpServer } from './http-server.ts';
 import type { Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
@@ -86,6 +88,11 @@ export async function startServices(config: Config, logger: Logger, options: Ser
       const opened = readStore;
       cleanups.add(() => opened.close());
     }
+    // API keys, folded from the log: the read API's, and the admin check of /metrics.
+    const keys = openApiKeyDirectory({ store: eventStore, logger });
+    cleanups.add(() => keys.close());
+    await keys.ready;
+    const metricsGuard = requireAdminKey(createAuthenticator({ keys, adminApiKey: config.ADMIN_API_KEY, trustProxy: config.TRUST_PROXY, now: options.now ?? Date.now }));
     const metrics = createMetricsRegistry(label);
     const common = { config, logger, eventStore, metrics, ...(options.now ? { now: options.now } : {}) };
 
@@ -109,6 +116,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
           ...common,
           readStore: readStore!,
           ...(projections ? { projections: projections.running } : {}),
+          keys,
           ...(collector ? { properties: collector.properties } : {}),
           ...(options.projections ? { catalog: options.projections } : {}),
         });
@@ -126,6 +134,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
         checks: uniqueByName(started.flatMap((service) => service.readiness)),
         draining: () => draining,
         metrics,
+        metricsGuard,
         logger,
         describe: { eventStore: eventStore.kind, ...(readStore ? { readStore: readStore.kind } : {}) },
       }),

@@ -255,7 +255,7 @@ test('the proxy routes the collector paths to the collectors, the rest to the re
   assert.is(fallback?.name, 'read-api', 'everything else goes to the read API');
 
   const internal = site().children.find((c) => c.tokens[0] === '@internal');
-  assert.equal(internal?.tokens.slice(1), ['path', '/healthz', '/readyz', '/metrics']);
+  assert.equal(internal?.tokens.slice(1), ['path', '/healthz*', '/readyz*', '/metrics*']);
   assert.ok(site().children.some((c) => c.tokens.join(' ') === 'respond @internal 404'));
 });
 
@@ -277,7 +277,8 @@ test('what the proxy sends to each service is what that service answers', async 
     }
     for (const path of ['/api/v1/openapi.json', '/']) {
       const response = await fetch(`${readApi.url}${path}`, { headers: { accept: 'text/html' } });
-      assert.ok(response.status === 200 || (path === '/' && response.status === 503), `the read API serves ${path} (${response.status})`);
+      // The OpenAPI document asks for a key (401 is the read API answering), the dashboard's page may wait for its build (503).
+      assert.ok(response.status === 200 || (path === '/api/v1/openapi.json' && response.status === 401) || (path === '/' && response.status === 503), `the read API serves ${path} (${response.status})`);
       await response.arrayBuffer();
       assert.ok(await isNotFound(await fetch(`${collector.url}${path}`)), `the collector does not serve ${path}`);
     }

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { BROWSER_UA, createPropertyIn, PROPERTY, startChild, tempDir, within, type Child, type LogLine } from './child.ts';
 
 const ADMIN_KEY = 'entrypoint-admin-key-0123456789abcdef';
+const ADMIN = { authorization: `Bearer ${ADMIN_KEY}` };
 const test = suite('entrypoints');
 const children: Child[] = [];
 test.after.each(async () => {
@@ -57,7 +58,7 @@ test('collector, projections run and read-api as separate processes on one data 
   ] as const) {
     assertConfigLogged(child, service);
     assert.equal(await (await fetch(`${url}/healthz`)).json(), { status: 'ok' }, `${service} /healthz`);
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(`${url}/metrics`, { headers: ADMIN })).text();
     assert.match(metrics, new RegExp(`process_cpu_user_seconds_total\\{service="${service}"\\}`), `${service} /metrics`);
   }
 
@@ -72,7 +73,7 @@ test('collector, projections run and read-api as separate processes on one data 
   // The collector collects; the read API sees the hit in the shared log; neither does the other's job.
   const hit = new URLSearchParams({ v: '1', tid: PROPERTY, cid: 'split', t: 'pageview', dp: '/split', dh: 'shop.example' });
   assert.is((await fetch(`${collectorUrl}/collect`, { method: 'POST', body: hit, headers: { 'user-agent': BROWSER_UA } })).status, 204);
-  assert.match(await (await fetch(`${collectorUrl}/metrics`)).text(), /webalytic_collector_hits_total\{outcome="recorded",service="collector"\} 1/);
+  assert.match(await (await fetch(`${collectorUrl}/metrics`, { headers: ADMIN })).text(), /webalytic_collector_hits_total\{outcome="recorded",service="collector"\} 1/);
   const headAfter = (await readiness(readApiUrl)).checks.eventStore?.head;
   assert.ok(typeof headAfter === 'string' && headAfter !== (readApiReady.checks.eventStore?.head ?? null), 'the read API reads the log the collector wrote');
   assert.is((await fetch(`${readApiUrl}/collect`, { method: 'POST', body: hit })).status, 404);
@@ -101,7 +102,7 @@ test('webalytic start: every service on one port', async () => {
   assert.is(ready.checks.projections?.advisory, undefined, 'with the runners in the process, a failed projection makes it unready');
   assert.is((await fetch(`${url}/collect`, { method: 'POST', body: `v=1&tid=${PROPERTY}&cid=one&t=pageview&dp=%2F`, headers: { 'user-agent': BROWSER_UA } })).status, 204);
   assert.is((await fetch(`${url}/api/v1/properties`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status, 200);
-  assert.match(await (await fetch(`${url}/metrics`)).text(), /webalytic_collector_hits_total\{outcome="recorded",service="all"\} 1/);
+  assert.match(await (await fetch(`${url}/metrics`, { headers: ADMIN })).text(), /webalytic_collector_hits_total\{outcome="recorded",service="all"\} 1/);
   await stopped(start, 'start');
 });
 

@@ -49,6 +49,7 @@ test('a hanging check fails at the timeout; an advisory failure is reported with
       checks: [{ name: 'degraded', advisory: true, check: async () => Promise.reject(new Error('behind')) }, { name: 'store', check: async () => (failing ? Promise.reject(new Error('down')) : undefined) }],
       draining: () => draining,
       metrics: new Registry(),
+      metricsGuard: (req, res, next) => (req.headers.authorization === 'Bearer admin' ? next() : res.status(401).end()),
       logger: silentLogger(),
     }),
   );
@@ -67,6 +68,10 @@ test('a hanging check fails at the timeout; an advisory failure is reported with
     draining = true;
     assert.equal(await status(), [503, 'draining']);
     assert.is((await fetch(`${url}/healthz`)).status, 200, 'alive while draining');
+    assert.is((await fetch(`${url}/metrics`)).status, 401, '/metrics goes through its guard');
+    assert.is((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer admin' } })).status, 200);
+    // Exact paths: a proxy that keeps them internal is not passed by a variant.
+    for (const variant of ['/metrics/', '/METRICS', '/Readyz', '/healthz/']) assert.is((await fetch(`${url}${variant}`)).status, 404, variant);
   } finally {
     server.close();
   }

@@ -16,6 +16,7 @@ import { EMBEDDED_READ_MODELS_FILE } from '../../storage/readstore/open.ts';
 import { BROWSER_UA, createPropertyIn, PROPERTY, tempDir, within } from './child.ts';
 
 const ADMIN_KEY = 'admin-key-for-the-services-test-0123456789';
+const ADMIN = { authorization: `Bearer ${ADMIN_KEY}` };
 const configFor = (dataDir: string, extra: Record<string, string> = {}) =>
   loadConfig({ WEBALYTIC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', COLLECT_RATE_LIMIT_PER_MINUTE: '0', ADMIN_API_KEY: ADMIN_KEY, RETENTION_INTERVAL_MINUTES: '0', ...extra });
 
@@ -53,7 +54,18 @@ test('startSystem: /healthz, /readyz with every check, /metrics from the collect
     assert.is((await fetch(`${system.url}/api/v1/properties`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status, 200);
     assert.is((await fetch(`${system.url}/api/v1/no-such-endpoint?token=secret-value`)).status, 404);
 
-    const response = await fetch(`${system.url}/metrics`);
+    // /metrics: an admin key only.
+    assert.is((await fetch(`${system.url}/metrics`)).status, 401);
+    const readKey = await fetch(`${system.url}/api/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'read', propertyIds: [PROPERTY] }),
+    });
+    const { key } = (await readKey.json()) as { key: string };
+    const asReader = await fetch(`${system.url}/metrics`, { headers: { authorization: `Bearer ${key}` } });
+    assert.is(asReader.status, 403);
+    assert.match(((await asReader.json()) as { detail: string }).detail, /admin key/);
+    const response = await fetch(`${system.url}/metrics`, { headers: ADMIN });
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
     const text = await response.text();
     const all = { service: 'all' };
@@ -126,7 +138,8 @@ test('a collector alone: no read store opened, readiness on the event store only
     const api = await fetch(`${running.url}/api/v1/properties`);
     assert.is(api.status, 404);
     assert.equal(await api.json(), { error: 'not found' });
-    assert.is(sample(await (await fetch(`${running.url}/metrics`)).text(), 'webalytic_collector_hits_total', { service: 'collector', outcome: 'recorded' }), 1);
+    assert.is((await fetch(`${running.url}/metrics`)).status, 401, 'a collector-only process asks for the key too');
+    assert.is(sample(await (await fetch(`${running.url}/metrics`, { headers: ADMIN })).text(), 'webalytic_collector_hits_total', { service: 'collector', outcome: 'recorded' }), 1);
   } finally {
     await running.stop();
   }

@@ -2,11 +2,11 @@
 // against the key directory (or the ADMIN_API_KEY bootstrap key) in constant time.
 // Wrong keys are counted per client address: past the limit, that address gets 429
 // for a while, whatever it sends, so keys cannot be guessed at speed.
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { createRateLimiter } from '../../collector/rate-limit.ts';
 import { createLru } from '../../platform/lru.ts';
 import type { Authenticate } from '../http/route.ts';
-import { ProblemError, unauthorized } from '../http/problem.ts';
+import { forbidden, ProblemError, sendProblem, toProblem, unauthorized } from '../http/problem.ts';
 import type { ApiKeyDirectory } from './directory.ts';
 import { hashSecret, parseApiKey, sameHash } from './api-keys.ts';
 import { BOOTSTRAP_KEY_ID, type ApiKeyPrincipal } from './principal.ts';
@@ -84,5 +84,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
       throw tooMany(taken.retryAfterSeconds);
     }
     throw unauthorized('the API key is not valid: unknown, revoked or mistyped');
+  };
+}
+
+/** Express middleware for a route outside the read API (the process's /metrics): an admin key, or a problem document. */
+export function requireAdminKey(authenticate: Authenticate): RequestHandler {
+  return (req, res, next) => {
+    try {
+      if (authenticate(req, { allowQueryToken: false }).role !== 'admin') throw forbidden('this endpoint needs an admin key');
+      next();
+    } catch (error) {
+      const problem = toProblem(error);
+      if (problem === undefined) next(error);
+      else sendProblem(res, problem);
+    }
   };
 }

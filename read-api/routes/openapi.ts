@@ -1,5 +1,6 @@
-// GET /openapi.json: the OpenAPI 3.1 document of every mounted route. Open, like the
-// health checks: it describes the API, it holds no data.
+// GET /openapi.json: the OpenAPI 3.1 document of every mounted route. It holds no data, but
+// like everything the collector does not serve it asks for a key (any role): what a
+// server exposes is not for anyone who finds it.
 import { z } from 'zod';
 import { openApiDocument, type OpenApiDocument } from '../http/openapi.ts';
 import { defineRoute, type AnyRoute } from '../http/route.ts';
@@ -13,7 +14,7 @@ export function openApiRoute(routes: () => readonly AnyRoute[]): AnyRoute {
     operationId: 'getOpenApiDocument',
     summary: 'This document: the OpenAPI 3.1 description of the read API',
     tags: ['meta'],
-    auth: 'none',
+    auth: { role: 'read' },
     response: z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) }),
     async handler() {
       document ??= openApiDocument(routes());

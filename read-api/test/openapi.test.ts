@@ -12,7 +12,9 @@ let doc: OpenApiDocument;
 
 test.before(async () => {
   api = await startTestApi();
-  const response = await call(api, 'GET', '/api/v1/openapi.json');
+  assert.is((await call(api, 'GET', '/api/v1/openapi.json')).status, 401, 'a key is needed, any role');
+  const { key } = await api.issueKey('admin');
+  const response = await call(api, 'GET', '/api/v1/openapi.json', { key });
   assert.is(response.status, 200);
   doc = response.json as OpenApiDocument;
 });
@@ -124,8 +126,8 @@ test('schemas come from the zod schemas: bodies in input mode, auth and errors f
   assert.is(create?.['x-required-role'], 'admin');
   assert.equal(create?.security, [{ apiKey: [] }]);
   const openapi = doc.paths['/openapi.json']?.['get'];
-  assert.equal(openapi?.security, []);
-  assert.equal(Object.keys(openapi?.responses ?? {}), ['200']);
+  assert.equal(openapi?.security, [{ apiKey: [] }]);
+  assert.is(openapi?.['x-required-role'], 'read');
   const definition = doc.paths['/properties/{id}/custom-dimensions/{index}']?.['put'];
   assert.equal(definition?.parameters.map((p) => [p.name, p.in]), [['id', 'path'], ['index', 'path']]);
   assert.ok(isObject(doc.components.schemas['Problem']));
