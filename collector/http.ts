@@ -28,7 +28,7 @@ import {
   type ParserMessage,
 } from './measurement-protocol/index.ts';
 import type { PropertyDirectory } from '../administration/property-directory.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createRateLimiter } from '../platform/rate-limit.ts';
 import { HitRejectedError, type HitRecorder } from './record-hit.ts';
 
 export interface CollectorOptions {

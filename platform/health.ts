@@ -123,7 +123,7 @@ export async function pingReadStore(store: ReadStore): Promise<void> {
     return;
   }
   // The MongoDB store's `db` is typed unknown at the port: a driver Db answers `ping`; the
-  // adapters' collection surface (projections/mongodb/db.ts) answers a one-document find.
+  // adapters' collection surface (storage/readstore/mongodb-db.ts) answers a one-document find.
   const db = store.db as { command?: unknown; collection?: unknown } | null;
   if (db && typeof db.command === 'function') {
     await (db.command as (command: object) => Promise<unknown>).call(db, { ping: 1 });

@@ -1,9 +1,9 @@
 // `webalytic start`: every service in one process (collector, projections, read API and
 // dashboard) on the configured stores (the embedded SQLite default when EVENTSTORE_URL /
 // MONGODB_URL are unset).
-import { parseArgs } from 'node:util';
 import { runUntilSignal } from '../../platform/run.ts';
-import { UsageError, type Command } from '../command.ts';
+import { parseCommandArgs } from '../args.ts';
+import type { Command } from '../command.ts';
 
 /** The variables every service reads, for the help texts. */
 export const COMMON_VARIABLES = `  WEBALYTIC_DATA_DIR  data directory for the embedded stores and the cookieless salt (default ./data)
@@ -14,16 +14,12 @@ export const COMMON_VARIABLES = `  WEBALYTIC_DATA_DIR  data directory for the em
   SHUTDOWN_TIMEOUT_MS how long requests in flight may finish at SIGTERM (default 20000)`;
 
 export const SERVICE_ENDPOINTS = `Every service answers GET /healthz (alive), GET /readyz (dependencies reachable, 503
-while shutting down) and GET /metrics (Prometheus). On SIGTERM or SIGINT it stops
+while shutting down) and GET /metrics (Prometheus, with an admin API key). On SIGTERM or SIGINT it stops
 accepting connections, finishes the requests in flight, then stops; a second signal
 exits at once. .env.example lists every variable.`;
 
 export function noArguments(args: string[]): void {
-  try {
-    parseArgs({ args, options: {}, strict: true, allowPositionals: false });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  parseCommandArgs(args, {}, false);
 }
 
 export const startCommand: Command = {

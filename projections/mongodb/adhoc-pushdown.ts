@@ -19,7 +19,7 @@ import type { DimensionCondition, DimensionFilter } from '../analytics/adhoc-fil
 import { NOT_SET, SESSION_DIMENSIONS } from '../analytics/dimensions.ts';
 import { zeroVector } from '../analytics/metrics.ts';
 import { dayRange } from './analytics-schema.ts';
-import { numberOf, type MongoDoc } from './db.ts';
+import { numberOf, type MongoDoc } from '../../storage/readstore/mongodb-db.ts';
 
 export interface SessionAggregatePipelines {
   /** Over the sessions collection: one document per group, `_id.k<i>` its values, `users`, `m<position>` and `c_<cmN>` its sums. */

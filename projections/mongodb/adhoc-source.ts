@@ -14,7 +14,7 @@ import { propertyInfoSchema } from '../analytics/property-info.ts';
 import type { MongoReadStore } from '../../storage/readstore/port.ts';
 import { collectionsOf, dayRange, sessionOfStored } from './analytics-schema.ts';
 import { sessionAggregatePipelines, rowsOfGroups } from './adhoc-pushdown.ts';
-import { numberOf, textOf, type MongoDoc } from './db.ts';
+import { numberOf, textOf, type MongoDoc } from '../../storage/readstore/mongodb-db.ts';
 
 /** Session documents per read: bounded memory whatever the range holds. */
 export const SESSION_PAGE = 2_000;

@@ -17,7 +17,7 @@
 // paths are only ever stored as field values, never as field names.
 import { NOT_SET, SESSION_DIMENSIONS, SESSION_VALUE_COUNT } from '../analytics/dimensions.ts';
 import type { LedgerEntry, SessionDoc } from '../analytics/model.ts';
-import { keyId, type MongoDbLike, type MongoDoc } from './db.ts';
+import { keyId, type MongoDbLike, type MongoDoc } from '../../storage/readstore/mongodb-db.ts';
 
 export interface AnalyticsCollections {
   daily: string;

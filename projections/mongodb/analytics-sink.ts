@@ -21,7 +21,7 @@ import { createDeviceParser } from '../analytics/user-agent.ts';
 import type { ProjectionSink } from '../projection.ts';
 import { collectionsOf, createIndexes, dropCollections, sessionId, sessionOfStored, storedSession, type AnalyticsCollections } from './analytics-schema.ts';
 import { dropCheckpoint, ensureCheckpointCollection, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
-import { keyId, type MongoDbLike, type MongoDoc, type MongoSession, type MongoWriteOp } from './db.ts';
+import { keyId, type MongoDbLike, type MongoDoc, type MongoSession, type MongoWriteOp } from '../../storage/readstore/mongodb-db.ts';
 
 export interface MongoAnalyticsSinkOptions {
   name: string;

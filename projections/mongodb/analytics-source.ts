@@ -10,7 +10,7 @@ import { BASE_METRICS, storedPerReportUnit } from '../analytics/metrics.ts';
 import { sessionDimensionsOf } from '../analytics/model.ts';
 import type { AnalyticsReadSource, RealtimeActivity, SortKey } from '../analytics/queries.ts';
 import { collectionsOf, dayRange, sessionOfStored } from './analytics-schema.ts';
-import { numberOf, textOf, type MongoDoc } from './db.ts';
+import { numberOf, textOf, type MongoDoc } from '../../storage/readstore/mongodb-db.ts';
 import { shiftDay } from '../analytics/local-time.ts';
 
 const record = (value: unknown): MongoDoc => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as MongoDoc) : {});

@@ -3,7 +3,7 @@
 // vanish) together. Same rule as the embedded store: a checkpoint only moves forward.
 import type { Position } from '../../storage/eventstore/port.ts';
 import { CheckpointConflictError } from '../checkpoints-embedded.ts';
-import { isDuplicateKeyError, keyId, type MongoDbLike, type MongoSession } from './db.ts';
+import { isDuplicateKeyError, keyId, type MongoDbLike, type MongoSession } from '../../storage/readstore/mongodb-db.ts';
 
 export { CheckpointConflictError };
 

@@ -7,7 +7,7 @@ import type { MongoReadStore, ReadStore } from '../../storage/readstore/port.ts'
 import { ProjectionEventError, type Projection } from '../projection.ts';
 import { TEST_STREAM_PREFIX, type Counts } from '../test/count-projection.ts';
 import { dropCheckpoint, ensureCheckpointCollection, readCheckpoint, writeCheckpoint } from './checkpoints.ts';
-import type { MongoDbLike, MongoSession, MongoWriteOp } from './db.ts';
+import type { MongoDbLike, MongoSession, MongoWriteOp } from '../../storage/readstore/mongodb-db.ts';
 
 export interface MongoCountHooks {
   /** Inside the transaction, after the batch's `batch`-th applyBatch wrote its streams and before its types and checkpoint. */

@@ -6,7 +6,7 @@
 import type { MongoReadStore } from '../../storage/readstore/port.ts';
 import type { Lease, ProjectionRegistry } from '../registry.ts';
 import type { ProjectionStatus } from '../status.ts';
-import { isDuplicateKeyError, keyId, type MongoDoc } from './db.ts';
+import { isDuplicateKeyError, keyId, type MongoDoc } from '../../storage/readstore/mongodb-db.ts';
 
 export const REGISTRY_COLLECTIONS = {
   registry: 'projection_registry',

@@ -3,7 +3,7 @@
 // Wrong keys are counted per client address: past the limit, that address gets 429
 // for a while, whatever it sends, so keys cannot be guessed at speed.
 import type { Request, RequestHandler } from 'express';
-import { createRateLimiter } from '../../collector/rate-limit.ts';
+import { createRateLimiter } from '../../platform/rate-limit.ts';
 import { createLru } from '../../platform/lru.ts';
 import type { Authenticate } from '../http/route.ts';
 import { forbidden, ProblemError, sendProblem, toProblem, unauthorized } from '../http/problem.ts';

@@ -1,13 +1,13 @@
 // The MongoDB read store: the official driver's `Db` behind the small `MongoDbLike`
-// surface the adapters use (projections/mongodb/db.ts), and transactions through
+// surface the adapters use (storage/readstore/mongodb-db.ts), and transactions through
 // `ClientSession.withTransaction` (which retries on transient errors such as write
 // conflicts). Transactions need a replica set (or a sharded cluster): opening refuses a
 // standalone server rather than failing on the first batch. `openMingoReadStore` gives
 // the same store kind in memory, executed by mingo, for tests.
 import { MongoClient, type Document } from 'mongodb';
 import type { Logger } from '../../platform/logger.ts';
-import type { MongoDbLike } from '../../projections/mongodb/db.ts';
-import { createMingoDb, type MingoDb, type MingoDbOptions } from '../../projections/mongodb/mingo-db.ts';
+import type { MongoDbLike } from './mongodb-db.ts';
+import { createMingoDb, type MingoDb, type MingoDbOptions } from './mingo-db.ts';
 import type { MongoReadStore } from './port.ts';
 
 export const DEFAULT_MONGO_DATABASE = 'webalytic';

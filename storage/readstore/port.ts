@@ -3,7 +3,7 @@
 // store kind (SQL on the embedded store, update documents and pipelines on MongoDB),
 // and both must give the same numbers (the projection contract suites pin that).
 import type Database from 'better-sqlite3';
-import type { MongoDbLike, MongoSession } from '../../projections/mongodb/db.ts';
+import type { MongoDbLike, MongoSession } from './mongodb-db.ts';
 
 export interface EmbeddedReadStore {
   readonly kind: 'embedded';
@@ -16,7 +16,7 @@ export interface EmbeddedReadStore {
 
 export interface MongoReadStore {
   readonly kind: 'mongodb';
-  /** The subset of the driver's `Db` the adapters use (see projections/mongodb/db.ts): a real driver Db, or the mingo-backed executor in tests. */
+  /** The subset of the driver's `Db` the adapters use (see mongodb-db.ts): a real driver Db, or the mingo-backed executor in tests. */
   readonly db: MongoDbLike;
   /**
    * Runs `work` in one MongoDB transaction (a replica set is required): committed when it

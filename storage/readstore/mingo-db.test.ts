@@ -3,7 +3,7 @@
 // transactions (snapshot reads, all-or-nothing commits, write conflicts, waiting writers).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MongoDoc } from './db.ts';
+import type { MongoDoc } from './mongodb-db.ts';
 import { createMingoDb, MingoServerError } from './mingo-db.ts';
 
 async function failure(run: () => Promise<unknown>): Promise<MingoServerError | Error> {

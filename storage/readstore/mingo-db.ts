@@ -1,4 +1,4 @@
-// An in-memory MongoDB for CI: the `MongoDbLike` surface (db.ts) executed by mingo, so the
+// An in-memory MongoDB for CI: the `MongoDbLike` surface (mongodb-db.ts) executed by mingo, so the
 // adapters' own filters, update documents and aggregation pipelines run as written,
 // without a server. Queries and pipelines go to mingo's Query and Aggregator, updates to
 // mingo's update operators; what mingo leaves to the server is done here the way MongoDB
@@ -20,7 +20,7 @@
 // Not modelled: secondary-index uniqueness and use (indexes are recorded, queries scan),
 // the 16 MB document limit, numeric BSON types, timeouts.
 import { Aggregator, ProcessingMode, Query, update as applyModifier } from 'mingo';
-import { DUPLICATE_KEY, type MongoBulkResult, type MongoCollectionLike, type MongoCursorLike, type MongoDbLike, type MongoDoc, type MongoFindOptions, type MongoSession, type MongoUpdate, type MongoWriteOp } from './db.ts';
+import { DUPLICATE_KEY, type MongoBulkResult, type MongoCollectionLike, type MongoCursorLike, type MongoDbLike, type MongoDoc, type MongoFindOptions, type MongoSession, type MongoUpdate, type MongoWriteOp } from './mongodb-db.ts';
 
 type Doc = MongoDoc;
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLru } from '../../platform/lru.ts';
+import { createLru } from '../lru.ts';
 import { createRateLimiter } from '../rate-limit.ts';
 
 test('a bucket holds one minute of hits and refills continuously', () => {

@@ -2,7 +2,7 @@
 // `perMinute / 60` tokens a second up to one minute's worth. The buckets live in a
 // bounded LRU, so a flood of distinct addresses costs bounded memory (an evicted
 // address simply starts again with a full bucket).
-import { createLru } from '../platform/lru.ts';
+import { createLru } from './lru.ts';
 
 export interface RateLimiter {
   /** Takes `count` tokens for `key`; when there are not enough, takes none and says when to retry. */

@@ -2,7 +2,7 @@
 // A script, not domain logic: the file I/O stays here, out of contract.ts.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serializeEventContract } from './contract.ts';
+import { serializeEventContract } from '../domain/contract.ts';
 
 const file = fileURLToPath(new URL('../docs/events.schema.json', import.meta.url));
 writeFileSync(file, serializeEventContract());
