@@ -53,12 +53,6 @@ export interface SessionColumns {
    * loop, and the caller answers this request in SQL.
    */
   aggregate(request: ColumnAggregateRequest): { rows: ColumnAggregateRow[]; users: number } | undefined;
-  /**
-   * Reads the range's days in the background with every column the columns can hold, the
-   * newest days first and only as many as fit beside what is kept (it evicts nothing): a
-   * dashboard's first ad hoc report then finds them in memory instead of waiting on SQL.
-   */
-  warm(property: string, from: string, to: string): void;
   /** Resolves once the days being read in the background are in memory. */
   settled(): Promise<void>;
   /** What is in memory now, and how many day reads it took. */
@@ -441,36 +435,11 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     }
   };
 
-  // Every column the sessions table has that the columns can hold: what a warmed day keeps.
-  const allTexts = [...stored].filter(isTextColumn);
-  const allTotals = BASE_METRICS.flatMap((metric, i) => (stored.has(totalColumn(metric)) ? [i] : []));
-  /** About what a day of `count` sessions with every column takes (narrow codes, wide totals). */
-  const estimate = (count: number): number => count * (4 + 2 * allTexts.length + 8 * allTotals.length);
-
   const canAnswer = (dimensions: readonly string[], filter: DimensionFilter | undefined): boolean =>
     dimensions.every(isColumnDimension) && [...filterDimensions(filter)].every(isColumnDimension);
 
   return {
     canAnswer,
-
-    warm(property, from, to) {
-      let room = maxBytes - bytes;
-      for (const job of pending.values()) room -= estimate(countOf.get(job.property, job.day) ?? 0);
-      for (const [day, changes] of daysOf.all(property, from, to).reverse()) {
-        const key = `${property}\u0001${day}`;
-        const entry = days.get(key);
-        if (entry !== undefined && entry.changes === changes && allTexts.every((c) => entry.texts.has(c)) && allTotals.every((i) => entry.totals.has(i))) continue;
-        const cost = estimate(countOf.get(property, day) ?? 0) - (entry?.bytes ?? 0);
-        if (cost > room) break;
-        room -= cost;
-        const job: Job = pending.get(key) ?? { property, day, texts: new Set<string>(), totals: new Set<number>(), after: '' };
-        for (const c of allTexts) job.texts.add(c);
-        for (const i of allTotals) job.totals.add(i);
-        if (job.builder !== undefined && (job.builder.texts.length < job.texts.size || job.builder.totals.length < job.totals.size)) job.builder = undefined;
-        pending.set(key, job);
-      }
-      schedule();
-    },
 
     aggregate(request) {
       const { property, dimensions, filter, positions } = request;

@@ -241,17 +241,6 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
   const maxHitSessions = deps.maxHitSessions ?? DEFAULT_MAX_HIT_SESSIONS;
   const columnsMb = deps.sessionColumnsMb ?? 256;
   const sourceOptions: EmbeddedAdhocSourceOptions = { sessionColumns: columnsMb === 0 ? false : { maxBytes: columnsMb * 1024 * 1024 } };
-  // The ranges being looked at: the first query over one (a dashboard's overview, from the
-  // rollups) starts reading its sessions for ad hoc reports in the background, so the
-  // first filter or second dimension the viewer adds is not a cold read.
-  const warmed = new Set<string>();
-  const warm = (sources: Sources & { version: number }, property: string, range: { from: string; to: string }): void => {
-    const key = `${sources.version}\u0001${property}\u0001${range.from}\u0001${range.to}`;
-    if (sources.adhoc.warm === undefined || warmed.has(key)) return;
-    if (warmed.size >= 1000) warmed.clear();
-    warmed.add(key);
-    sources.adhoc.warm(property, range.from, range.to);
-  };
   return {
     async run(request, now) {
       const settings = await propertySettings(deps.eventStore, request.property);
@@ -259,7 +248,6 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
       const info = (await sources.adhoc.propertyInfo(request.property)) ?? defaultPropertyInfo(request.property);
       const today = localDayOf(now, settings.timeZone);
       const range = resolveDateRange(request.dateRange, today, await sources.adhoc.firstDay(request.property));
-      warm(sources, request.property, range);
       const compareRange = resolveCompareRange(request.compare, range);
       const p = prepare(request, info);
       const device = createDeviceParser(1000);
