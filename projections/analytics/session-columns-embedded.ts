@@ -19,6 +19,7 @@ import { isDayDimension, timeValueOf } from './calendar.ts';
 import { isSessionDimension } from './dimensions.ts';
 import { columnsOf, q, totalColumn, type AnalyticsTables } from './embedded-schema.ts';
 import { BASE_METRICS, zeroVector } from './metrics.ts';
+import { addRow, finishDay, startDay, type Codes, type DayBuilder, type DayColumns } from './session-columns-day.ts';
 
 export interface ColumnAggregateRequest {
   property: string;
@@ -76,44 +77,6 @@ export interface SessionColumnsOptions {
 }
 
 export const DEFAULT_SESSION_COLUMNS_BYTES = 256 * 1024 * 1024;
-
-/** Codes and totals are read into wide arrays, then kept in the narrowest that holds them. */
-type Codes = Uint8Array | Uint16Array | Int32Array;
-type Totals = Int32Array | Float64Array;
-
-interface TextColumn {
-  dict: string[];
-  codes: Codes;
-}
-
-/** One day's sessions of one property as columns, every column in the same order (all read together, under one change count). */
-interface DayColumns {
-  changes: number;
-  count: number;
-  texts: Map<string, TextColumn>;
-  /** The sessions' client numbers (`client_key`, v8): users are counted by number. */
-  clients: Int32Array;
-  /** The largest of them (-1 for a day without sessions). */
-  maxClient: number;
-  totals: Map<number, Totals>;
-  bytes: number;
-}
-
-/** The codes in the narrowest array for the dictionary's size. */
-function narrowCodes(codes: Int32Array, distinct: number): Codes {
-  if (distinct <= 0x100) return Uint8Array.from(codes);
-  if (distinct <= 0x10000) return Uint16Array.from(codes);
-  return codes;
-}
-
-/** Counts and milliseconds fit 32-bit integers; revenue in millionths may not. */
-function narrowTotals(values: Float64Array): Totals {
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i]!;
-    if (!Number.isInteger(x) || x > 0x7fffffff || x < -0x80000000) return values;
-  }
-  return Int32Array.from(values);
-}
 
 /** A text column of the sessions table the columns keep. */
 const isTextColumn = (name: string): boolean => isSessionDimension(name) || name === 'hour';
@@ -230,55 +193,8 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
   let bytes = 0;
   let loads = 0;
 
-  /** One day's columns being filled, row by row. */
-  interface DayBuilder {
-    entry: DayColumns;
-    texts: readonly string[];
-    totals: readonly number[];
-    index: Map<string, number>[];
-    at: number;
-  }
-  const startDay = (changes: number, count: number, texts: readonly string[], totals: readonly number[]): DayBuilder => {
-    const entry: DayColumns = { changes, count, texts: new Map(), clients: new Int32Array(count), maxClient: -1, totals: new Map(), bytes: 4 * count };
-    for (const name of texts) entry.texts.set(name, { dict: [], codes: new Int32Array(count) });
-    for (const i of totals) entry.totals.set(i, new Float64Array(count));
-    return { entry, texts, totals, index: texts.map(() => new Map()), at: 0 };
-  };
-  /** A row of [..., client, texts..., totals...] from position `from` on. */
-  const addRow = (builder: DayBuilder, row: readonly unknown[], from: number): void => {
-    const { entry, index, texts, totals } = builder;
-    const at = builder.at++;
-    if (at >= entry.count) throw new Error(`session columns: more sessions than the ${entry.count} counted`);
-    const client = Number(row[from]);
-    entry.clients[at] = client;
-    if (client > entry.maxClient) entry.maxClient = client;
-    for (let k = 0; k < texts.length; k++) {
-      const value = String(row[from + 1 + k]);
-      const column = entry.texts.get(texts[k]!)!;
-      let code = index[k]!.get(value);
-      if (code === undefined) {
-        code = column.dict.length;
-        column.dict.push(value);
-        index[k]!.set(value, code);
-        entry.bytes += 2 * value.length + 48;
-      }
-      column.codes[at] = code;
-    }
-    for (let k = 0; k < totals.length; k++) entry.totals.get(totals[k]!)![at] = Number(row[from + 1 + texts.length + k]);
-  };
-  /** The day's columns, complete, go into memory in their narrowest arrays. */
-  const install = (property: string, day: string, builder: DayBuilder): void => {
-    const { entry } = builder;
-    if (builder.at !== entry.count) throw new Error(`session columns: ${day} has ${builder.at} sessions, counted ${entry.count}`);
-    for (const column of entry.texts.values()) {
-      column.codes = narrowCodes(column.codes as Int32Array, column.dict.length);
-      entry.bytes += column.codes.byteLength;
-    }
-    for (const [i, values] of entry.totals) {
-      const kept = narrowTotals(values as Float64Array);
-      entry.totals.set(i, kept);
-      entry.bytes += kept.byteLength;
-    }
+  /** A day's columns go into memory (and the budget's count). */
+  const keep = (property: string, day: string, entry: DayColumns): void => {
     const key = `${property}\u0001${day}`;
     const old = days.get(key);
     if (old !== undefined) bytes -= old.bytes;
@@ -286,6 +202,8 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     days.set(key, entry);
     bytes += entry.bytes;
   };
+  /** The day's columns, complete, go into memory in their narrowest arrays. */
+  const install = (property: string, day: string, builder: DayBuilder): void => keep(property, day, finishDay(builder, day));
   const columnList = (texts: readonly string[], totals: readonly number[]): string => ['client_key', ...texts.map(q), ...totals.map((i) => q(totalColumn(BASE_METRICS[i]!)))].join(', ');
 
   /**
