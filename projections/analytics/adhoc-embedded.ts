@@ -219,6 +219,10 @@ export function createEmbeddedAdhocSource(store: EmbeddedReadStore, name: string
 
 
   return {
+    ...(sessionColumns === undefined
+      ? {}
+      : { warm: (property: string, from: string, to: string) => sessionColumns.warm(property, from, to), close: () => sessionColumns.close() }),
+
     async propertyInfo(property) {
       const [row] = rows(`SELECT info FROM ${q(t.properties)} WHERE id = ?`, [property]);
       if (row === undefined) return undefined;

@@ -91,6 +91,10 @@ export interface AdhocSource {
   usersByDay(property: string, from: string, to: string, dimension: DayDimension): Promise<Map<string, number>>;
   /** Newest first. */
   listSessions(request: SessionListRequest): Promise<{ total: number; sessions: SessionDoc[] }>;
+  /** Prepares the range for ad hoc aggregates in the background, where the store keeps something to prepare (the embedded store's session columns). */
+  warm?(property: string, from: string, to: string): void;
+  /** Lets go of what the source runs beside its store (the warm-up thread). */
+  close?(): void;
 }
 
 // ---- one session document, evaluated ------------------------------------------------

@@ -191,6 +191,33 @@ test('a day is read once while its sessions do not change; a cold range is read 
     assert.equal(byValues(chunked.aggregate(request)), changed);
     assert.not.equal(changed, byValues(first));
 
+    // warm: the range's days with every column, read by a thread of their own and handed
+    // over; then any column aggregate over them is answered from memory without a read.
+    const warmed = openSessionColumns(store.queryDb, t)!;
+    try {
+      warmed.warm(P, DAYS[0]!, DAYS[4]!);
+      assert.is(warmed.stats().days, 0, 'nothing read on this thread');
+      await warmed.settled();
+      assert.is(warmed.stats().days, 3);
+      const warmLoads = warmed.stats().loads;
+      for (const dimensions of [['country', 'date'], ['browser', 'landingPage'], ['source', 'hour']]) {
+        const asked = { ...request, dimensions, positions: [M.sessions, M.pageviews, M.bounces, M.transactionRevenue] };
+        assert.equal(byValues(warmed.aggregate(asked)), byValues(openSessionColumns(store.queryDb, t, { inlineDays: Infinity })!.aggregate(asked)), dimensions.join());
+      }
+      assert.is(warmed.stats().loads, warmLoads, 'every column was there');
+      warmed.warm(P, DAYS[0]!, DAYS[4]!);
+      await warmed.settled();
+      assert.is(warmed.stats().loads, warmLoads, 'a warm range is not read again');
+    } finally {
+      warmed.close();
+    }
+    // Within the memory bound: only what fits beside what is kept, and nothing evicted for it.
+    const small = openSessionColumns(store.queryDb, t, { maxBytes: 1 })!;
+    small.warm(P, DAYS[0]!, DAYS[4]!);
+    await small.settled();
+    assert.is(small.stats().loads, 0, 'no day fits one byte');
+    small.close();
+
     assert.is(columns.canAnswer(['cd1'], undefined), false);
     assert.is(columns.canAnswer(['country'], { condition: { dimension: 'pagePath', op: 'is', values: ['/a'] } }), false);
     assert.is(columns.canAnswer(['country', 'week'], { not: { condition: { dimension: 'hour', op: 'is', values: ['2024-05-04 05'] } } }), true);

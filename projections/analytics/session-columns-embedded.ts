@@ -13,6 +13,8 @@
 // today is read again after each batch that changed it. A cold range is read in the
 // background while SQL answers. Memory is bounded (least recently used days leave first).
 import type Database from 'better-sqlite3';
+import type { Worker } from 'node:worker_threads';
+import { spawnThread, threadEntry } from '../../storage/eventstore/thread.ts';
 import { readSnapshot } from '../../storage/readstore/embedded.ts';
 import { conditionHolds, filterDimensions, type DimensionFilter } from './adhoc-filter.ts';
 import { isDayDimension, timeValueOf } from './calendar.ts';
@@ -20,6 +22,7 @@ import { isSessionDimension } from './dimensions.ts';
 import { columnsOf, q, totalColumn, type AnalyticsTables } from './embedded-schema.ts';
 import { BASE_METRICS, zeroVector } from './metrics.ts';
 import { addRow, finishDay, startDay, type Codes, type DayBuilder, type DayColumns } from './session-columns-day.ts';
+import type { ColumnsThreadData, ColumnsThreadReply, ColumnsThreadRequest } from './session-columns-thread.ts';
 
 export interface ColumnAggregateRequest {
   property: string;
@@ -54,8 +57,17 @@ export interface SessionColumns {
    * loop, and the caller answers this request in SQL.
    */
   aggregate(request: ColumnAggregateRequest): { rows: ColumnAggregateRow[]; users: number } | undefined;
-  /** Resolves once the days being read in the background are in memory. */
+  /**
+   * Reads the range's days with every column the columns can hold, in a thread of its own
+   * (the serving thread only takes the finished days in), newest days first and only as
+   * many as fit beside what is kept: a dashboard's first ad hoc report then finds its
+   * columns in memory instead of waiting on SQL.
+   */
+  warm(property: string, from: string, to: string): void;
+  /** Resolves once the days being read in the background (and warmed) are in memory. */
   settled(): Promise<void>;
+  /** Stops the warm-up thread, if one runs. */
+  close(): void;
   /** What is in memory now, and how many day reads it took. */
   stats(): { days: number; bytes: number; loads: number };
 }
@@ -250,11 +262,13 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     after: string;
   }
   const pending = new Map<string, Job>();
+  /** Days asked of the warm-up thread and not answered yet, with their estimated size. */
+  const warming = new Map<string, number>();
   const waiters: (() => void)[] = [];
   let scheduled = false;
   const schedule = (): void => {
     if (pending.size === 0) {
-      for (const resolve of waiters.splice(0)) resolve();
+      if (warming.size === 0) for (const resolve of waiters.splice(0)) resolve();
       return;
     }
     if (scheduled) return;
@@ -351,6 +365,49 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
       days.delete(key);
       bytes -= entry.bytes;
     }
+  };
+
+  // Every column the sessions table has that the columns can hold: what a warmed day keeps.
+  const allTexts = [...stored].filter(isTextColumn);
+  const allTotals = BASE_METRICS.flatMap((metric, i) => (stored.has(totalColumn(metric)) ? [i] : []));
+  /** About what a day of `count` sessions with every column takes (narrow codes, wide totals). */
+  const estimate = (count: number): number => count * (4 + 2 * allTexts.length + 8 * allTotals.length);
+
+  let thread: Worker | undefined;
+  /**
+   * The warm-up thread: started by a warm-up, ended when it has answered every day asked
+   * (warm-ups are rare: the first query over a range), so no idle thread stays behind.
+   */
+  const warmThread = (): Worker => {
+    if (thread !== undefined) return thread;
+    const data: ColumnsThreadData = { file: db.name, sessions, sessionDays: q(t.sessionDays) };
+    const worker = spawnThread(threadEntry('session-columns-thread', import.meta.url), data);
+    const stop = (): void => {
+      if (thread !== worker) return;
+      thread = undefined;
+      warming.clear();
+      schedule();
+    };
+    worker.on('message', (reply: ColumnsThreadReply) => {
+      if (thread !== worker) return;
+      warming.delete(`${reply.property}\u0001${reply.day}`);
+      // Taken only if the day is still as it was read; otherwise a request reads it again.
+      if (reply.entry !== undefined && changesOf.get(reply.property, reply.day) === reply.entry.changes) {
+        loads++;
+        keep(reply.property, reply.day, reply.entry);
+        trim();
+      }
+      if (warming.size === 0) {
+        thread = undefined;
+        void worker.terminate();
+      }
+      schedule();
+    });
+    // A thread that failed (the version's tables dropped, the store closed) is not restarted until the next warm-up.
+    worker.on('error', stop);
+    worker.on('exit', stop);
+    thread = worker;
+    return worker;
   };
 
   const canAnswer = (dimensions: readonly string[], filter: DimensionFilter | undefined): boolean =>
@@ -490,8 +547,36 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
       return { rows, users };
     },
 
+    warm(property, from, to) {
+      let room = maxBytes - bytes;
+      for (const size of warming.values()) room -= size;
+      const wanted: ColumnsThreadRequest[] = [];
+      for (const [day, changes] of daysOf.all(property, from, to).reverse()) {
+        const key = `${property}\u0001${day}`;
+        if (warming.has(key) || pending.has(key)) continue;
+        const entry = days.get(key);
+        if (entry !== undefined && entry.changes === changes && allTexts.every((c) => entry.texts.has(c)) && allTotals.every((i) => entry.totals.has(i))) continue;
+        const size = estimate(countOf.get(property, day) ?? 0) - (entry?.bytes ?? 0);
+        if (size > room) break;
+        room -= size;
+        warming.set(key, size);
+        wanted.push({ property, day, texts: allTexts, totals: allTotals, columns: columnList(allTexts, allTotals) });
+      }
+      if (wanted.length === 0) return;
+      const worker = warmThread();
+      for (const request of wanted) worker.postMessage(request);
+    },
+
     settled() {
-      return pending.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
+      return pending.size === 0 && warming.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
+    },
+
+    close() {
+      const worker = thread;
+      thread = undefined;
+      warming.clear();
+      schedule();
+      void worker?.terminate();
     },
 
     stats() {

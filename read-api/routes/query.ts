@@ -56,7 +56,7 @@ function sendCsv(res: Response, answer: QueryAnswer): void {
   res.send(answerToCsv(answer));
 }
 
-export function queryRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readStore' | 'now'> & { maxHitSessions?: number; config?: Pick<Config, 'SESSION_COLUMNS_MB'> }): AnyRoute[] {
+export function queryRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readStore' | 'now' | 'signal'> & { maxHitSessions?: number; config?: Pick<Config, 'SESSION_COLUMNS_MB'> }): AnyRoute[] {
   const now = deps.now ?? Date.now;
   const engine = createQueryEngine({
     readStore: deps.readStore,
@@ -64,6 +64,8 @@ export function queryRoutes(deps: Pick<ReadApiDeps, 'eventStore' | 'readStore' |
     ...(deps.maxHitSessions === undefined ? {} : { maxHitSessions: deps.maxHitSessions }),
     ...(deps.config === undefined ? {} : { sessionColumnsMb: deps.config.SESSION_COLUMNS_MB }),
   });
+  // At shutdown a warm-up in progress stops rather than holding the process.
+  deps.signal?.addEventListener('abort', () => engine.close(), { once: true });
   const answer = async (body: QueryBody, where: 'body' | 'query', req: Request, res: Response): Promise<QueryAnswer | undefined> => {
     const request = requestOf(body, where);
     const result = await engine.run(request, now());

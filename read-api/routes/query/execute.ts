@@ -79,6 +79,7 @@ export async function analyticsSources(readStore: ReadStore, cache: SourceCache,
   let sources = cache.get(version);
   if (sources === undefined) {
     // A replay switched versions: the old version's tables are gone.
+    for (const old of cache.values()) old.adhoc.close?.();
     cache.clear();
     sources = {
       base: createAnalyticsSource(readStore, version),
@@ -234,6 +235,8 @@ const changeOf = (a: number, b: number): number | null => (b === 0 ? null : (a -
 
 export interface QueryEngine {
   run(request: QueryRequest, now: number): Promise<QueryAnswer>;
+  /** Stops what the engine's sources run beside the store (a warm-up thread). */
+  close(): void;
 }
 
 export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
@@ -241,13 +244,29 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryEngine {
   const maxHitSessions = deps.maxHitSessions ?? DEFAULT_MAX_HIT_SESSIONS;
   const columnsMb = deps.sessionColumnsMb ?? 256;
   const sourceOptions: EmbeddedAdhocSourceOptions = { sessionColumns: columnsMb === 0 ? false : { maxBytes: columnsMb * 1024 * 1024 } };
+  // The ranges being looked at: the first query over one (a dashboard's overview, from the
+  // rollups) starts reading its sessions for ad hoc reports in the background, so the
+  // first filter or second dimension the viewer adds is not a cold read.
+  const warmed = new Set<string>();
+  const warm = (sources: Sources & { version: number }, property: string, range: { from: string; to: string }): void => {
+    const key = `${sources.version}\u0001${property}\u0001${range.from}\u0001${range.to}`;
+    if (sources.adhoc.warm === undefined || warmed.has(key)) return;
+    if (warmed.size >= 1000) warmed.clear();
+    warmed.add(key);
+    sources.adhoc.warm(property, range.from, range.to);
+  };
   return {
+    close() {
+      for (const sources of cache.values()) sources.adhoc.close?.();
+    },
+
     async run(request, now) {
       const settings = await propertySettings(deps.eventStore, request.property);
       const sources = await analyticsSources(deps.readStore, cache, sourceOptions);
       const info = (await sources.adhoc.propertyInfo(request.property)) ?? defaultPropertyInfo(request.property);
       const today = localDayOf(now, settings.timeZone);
       const range = resolveDateRange(request.dateRange, today, await sources.adhoc.firstDay(request.property));
+      warm(sources, request.property, range);
       const compareRange = resolveCompareRange(request.compare, range);
       const p = prepare(request, info);
       const device = createDeviceParser(1000);
