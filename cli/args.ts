@@ -11,6 +11,11 @@ export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['op
   }
 }
 
+/** For a command that takes none: anything given is a usage error. */
+export function noArguments(args: string[]): void {
+  parseCommandArgs(args, {}, false);
+}
+
 export function positiveInteger(option: string, value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a positive integer`);
   return Number(value);

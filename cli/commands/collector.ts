@@ -2,7 +2,8 @@
 // /wa.js, POST /api/v1/import). Stateless: run as many as needed behind a load balancer.
 import { runUntilSignal } from '../../platform/run.ts';
 import type { Command } from '../command.ts';
-import { COMMON_VARIABLES, noArguments, SERVICE_ENDPOINTS } from './start.ts';
+import { noArguments } from '../args.ts';
+import { COMMON_VARIABLES, SERVICE_ENDPOINTS } from './start.ts';
 
 export const collectorCommand: Command = {
   name: 'collector',

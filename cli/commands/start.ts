@@ -2,7 +2,7 @@
 // dashboard) on the configured stores (the embedded SQLite default when EVENTSTORE_URL /
 // MONGODB_URL are unset).
 import { runUntilSignal } from '../../platform/run.ts';
-import { parseCommandArgs } from '../args.ts';
+import { noArguments } from '../args.ts';
 import type { Command } from '../command.ts';
 
 /** The variables every service reads, for the help texts. */
@@ -17,10 +17,6 @@ export const SERVICE_ENDPOINTS = `Every service answers GET /healthz (alive), GE
 while shutting down) and GET /metrics (Prometheus, with an admin API key). On SIGTERM or SIGINT it stops
 accepting connections, finishes the requests in flight, then stops; a second signal
 exits at once. .env.example lists every variable.`;
-
-export function noArguments(args: string[]): void {
-  parseCommandArgs(args, {}, false);
-}
 
 export const startCommand: Command = {
   name: 'start',

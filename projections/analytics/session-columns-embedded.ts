@@ -90,6 +90,13 @@ export interface SessionColumnsOptions {
 
 export const DEFAULT_SESSION_COLUMNS_BYTES = 256 * 1024 * 1024;
 
+/** Whether a day's columns hold every column asked. */
+const holds = (entry: DayColumns, texts: Iterable<string>, totals: Iterable<number>): boolean => {
+  for (const c of texts) if (!entry.texts.has(c)) return false;
+  for (const i of totals) if (!entry.totals.has(i)) return false;
+  return true;
+};
+
 /** A text column of the sessions table the columns keep. */
 const isTextColumn = (name: string): boolean => isSessionDimension(name) || name === 'hour';
 /** A dimension the columns answer: a text column or a calendar value of the session's day. */
@@ -294,7 +301,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
         if (job.builder === undefined || job.builder.entry.changes !== changes) {
           const entry = days.get(key);
           if (entry !== undefined && entry.changes === changes) {
-            if ([...job.texts].every((c) => entry.texts.has(c)) && [...job.totals].every((i) => entry.totals.has(i))) return true;
+            if (holds(entry, job.texts, job.totals)) return true;
             for (const c of entry.texts.keys()) job.texts.add(c);
             for (const i of entry.totals.keys()) job.totals.add(i);
           }
@@ -329,7 +336,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
     const wantedTotals = new Set(totals);
     for (const [day, changes] of range) {
       const entry = days.get(`${property}\u0001${day}`);
-      if (entry !== undefined && entry.changes === changes && texts.every((c) => entry.texts.has(c)) && totals.every((i) => entry.totals.has(i))) continue;
+      if (entry !== undefined && entry.changes === changes && holds(entry, texts, totals)) continue;
       if (entry !== undefined && entry.changes === changes) {
         for (const c of entry.texts.keys()) wantedTexts.add(c);
         for (const i of entry.totals.keys()) wantedTotals.add(i);
@@ -555,7 +562,7 @@ export function openSessionColumns(db: Database.Database, t: AnalyticsTables, op
         const key = `${property}\u0001${day}`;
         if (warming.has(key) || pending.has(key)) continue;
         const entry = days.get(key);
-        if (entry !== undefined && entry.changes === changes && allTexts.every((c) => entry.texts.has(c)) && allTotals.every((i) => entry.totals.has(i))) continue;
+        if (entry !== undefined && entry.changes === changes && holds(entry, allTexts, allTotals)) continue;
         const size = estimate(countOf.get(property, day) ?? 0) - (entry?.bytes ?? 0);
         if (size > room) break;
         room -= size;

@@ -40,6 +40,13 @@ const db = new Database(file, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 const changesOf = db.prepare<[string, string], number>(`SELECT changes FROM ${sessionDays} WHERE property = ? AND day = ?`).pluck();
 const countOf = db.prepare<[string, string], number>(`SELECT COUNT(*) FROM ${sessions} WHERE property = ? AND day = ?`).pluck();
+// One statement per SELECT list (a warm-up asks every column, so in practice one).
+const selects = new Map<string, Database.Statement<[string, string], unknown[]>>();
+const selectOf = (columns: string): Database.Statement<[string, string], unknown[]> => {
+  let statement = selects.get(columns);
+  if (statement === undefined) selects.set(columns, (statement = db.prepare<[string, string], unknown[]>(`SELECT ${columns} FROM ${sessions} WHERE property = ? AND day = ?`).raw(true)));
+  return statement;
+};
 
 port.on('message', (request: ColumnsThreadRequest) => {
   const { property, day, texts, totals, columns } = request;
@@ -48,8 +55,7 @@ port.on('message', (request: ColumnsThreadRequest) => {
       const changes = changesOf.get(property, day);
       if (changes === undefined) return undefined;
       const builder = startDay(changes, countOf.get(property, day) ?? 0, texts, totals);
-      const rows = db.prepare<[string, string], unknown[]>(`SELECT ${columns} FROM ${sessions} WHERE property = ? AND day = ?`).raw(true);
-      for (const row of rows.iterate(property, day)) addRow(builder, row, 0);
+      for (const row of selectOf(columns).iterate(property, day)) addRow(builder, row, 0);
       return finishDay(builder, day);
     });
     const reply: ColumnsThreadReply = entry === undefined ? { property, day } : { property, day, entry };
